@@ -1,0 +1,445 @@
+//! Server configuration read from the environment (and an optional `.env`), validated once at
+//! start so a bad value stops the process with one clear line instead of failing later.
+
+use std::{fmt, net::SocketAddr, str::FromStr};
+
+/// The development-only JWT secret; production refuses to start with it.
+pub const DEV_JWT_SECRET: &str = "parley-development-secret-do-not-use-in-production";
+
+const DEFAULT_DATABASE_URL: &str = "postgres://postgres:postgres@127.0.0.1:5432/parley";
+const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+const IN_PROCESS: &str = "in-process";
+const MIN_SECRET_LEN: usize = 32;
+
+/// A configuration value that could not be accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// An environment variable holds a value that is not allowed.
+    #[error("invalid {var}: {message}")]
+    Invalid {
+        /// The variable's name.
+        var: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The `.env` file exists but cannot be read.
+    #[error("cannot read .env: {0}")]
+    DotEnv(String),
+}
+
+fn invalid(var: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        var,
+        message: message.into(),
+    }
+}
+
+/// Whether the process runs as a developer's instance or in production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// Local development: defaults allowed.
+    Development,
+    /// Production: secrets must be set explicitly.
+    Production,
+}
+
+/// Where an optional backend (Redis, RabbitMQ) lives: a server, or inside this process.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// A real server at this URL.
+    Url(String),
+    /// The in-process fallback: single-node only.
+    InProcess,
+}
+
+impl Backend {
+    /// The URL, when a real server is configured.
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Backend::Url(url) => Some(url),
+            Backend::InProcess => None,
+        }
+    }
+}
+
+impl fmt::Debug for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Backend::Url(url) => write!(f, "{}", redact_url(url)),
+            Backend::InProcess => f.write_str(IN_PROCESS),
+        }
+    }
+}
+
+/// A secret whose `Debug` output never shows the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself; call only where it is used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Where cargo-leptos put the built site, and how the WASM bundle is named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteConfig {
+    /// Name of the generated `.js`/`.wasm`/`.css` files.
+    pub output_name: String,
+    /// Folder holding the built site (`target/site`).
+    pub site_root: String,
+    /// Folder under `site_root` holding the generated bundle.
+    pub site_pkg_dir: String,
+    /// Port of cargo-leptos's live-reload socket in watch mode.
+    pub reload_port: u32,
+}
+
+/// The whole validated configuration of a server process.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Development or production.
+    pub environment: Environment,
+    /// Address the HTTP server binds to.
+    pub site_addr: SocketAddr,
+    /// PostgreSQL connection URL (it may hold a password, hence `Secret`).
+    pub database_url: Secret,
+    /// Upper bound of the Postgres pool.
+    pub db_max_connections: u32,
+    /// Redis (cache, presence, rate limits, event bus) or the in-process fallback.
+    pub redis: Backend,
+    /// RabbitMQ (notification jobs) or the in-process fallback.
+    pub amqp: Backend,
+    /// HMAC secret for access tokens.
+    pub jwt_secret: Secret,
+    /// Origins allowed for CORS and WebSocket upgrades.
+    pub cors_origins: Vec<String>,
+    /// `tracing` filter directive, e.g. `info` or `server=debug,info`.
+    pub log_level: String,
+    /// Leptos site layout.
+    pub site: SiteConfig,
+}
+
+impl Config {
+    /// Reads `.env` (when present) and the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(ConfigError::DotEnv(e.to_string())),
+        }
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Builds the configuration from any key lookup; tests pass a map.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |key: &str| {
+            lookup(key)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let environment = match get("APP_ENV").as_deref() {
+            None | Some("development") | Some("dev") => Environment::Development,
+            Some("production") | Some("prod") => Environment::Production,
+            Some(other) => {
+                return Err(invalid(
+                    "APP_ENV",
+                    format!("{other:?} is neither \"development\" nor \"production\""),
+                ))
+            }
+        };
+
+        let (addr_var, addr) = match (get("SITE_ADDR"), get("LEPTOS_SITE_ADDR")) {
+            (Some(v), _) => ("SITE_ADDR", v),
+            (None, Some(v)) => ("LEPTOS_SITE_ADDR", v),
+            (None, None) => ("SITE_ADDR", "127.0.0.1:3000".to_owned()),
+        };
+        let site_addr = SocketAddr::from_str(&addr).map_err(|_| {
+            invalid(
+                addr_var,
+                format!("{addr:?} is not an address like 127.0.0.1:3000"),
+            )
+        })?;
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        validate_database_url(&database_url)?;
+
+        let db_max_connections = match get("DB_MAX_CONNECTIONS") {
+            None => 10,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| {
+                    invalid(
+                        "DB_MAX_CONNECTIONS",
+                        format!("{v:?} is not a number from 1 to 1000"),
+                    )
+                })?,
+        };
+
+        let redis = parse_backend(
+            "REDIS_URL",
+            get("REDIS_URL"),
+            DEFAULT_REDIS_URL,
+            &["redis://", "rediss://"],
+        )?;
+        if let Backend::Url(url) = &redis {
+            redis::Client::open(url.as_str())
+                .map_err(|e| invalid("REDIS_URL", format!("{}: {e}", redact_url(url))))?;
+        }
+        let amqp = parse_backend(
+            "AMQP_URL",
+            get("AMQP_URL"),
+            DEFAULT_AMQP_URL,
+            &["amqp://", "amqps://"],
+        )?;
+        if let Backend::Url(url) = &amqp {
+            lapin::uri::AMQPUri::from_str(url)
+                .map_err(|e| invalid("AMQP_URL", format!("{}: {e}", redact_url(url))))?;
+        }
+
+        let jwt_secret = match get("JWT_SECRET") {
+            None if environment == Environment::Production => {
+                return Err(invalid(
+                    "JWT_SECRET",
+                    "must be set in production (at least 32 random characters)",
+                ))
+            }
+            None => DEV_JWT_SECRET.to_owned(),
+            Some(s) if s == DEV_JWT_SECRET && environment == Environment::Production => {
+                return Err(invalid(
+                    "JWT_SECRET",
+                    "the development default cannot be used in production",
+                ))
+            }
+            Some(s) if s.len() < MIN_SECRET_LEN => {
+                return Err(invalid(
+                    "JWT_SECRET",
+                    format!("must be at least {MIN_SECRET_LEN} characters long"),
+                ))
+            }
+            Some(s) => s,
+        };
+
+        let cors_origins = match get("CORS_ORIGINS") {
+            Some(list) => parse_origins(&list)?,
+            None => default_origins(site_addr),
+        };
+
+        let log_level = get("RUST_LOG")
+            .or_else(|| get("LOG_LEVEL"))
+            .unwrap_or_else(|| "info".to_owned());
+
+        let reload_port = match get("LEPTOS_RELOAD_PORT") {
+            None => 3001,
+            Some(v) => v.parse::<u32>().map_err(|_| {
+                invalid("LEPTOS_RELOAD_PORT", format!("{v:?} is not a port number"))
+            })?,
+        };
+        let site = SiteConfig {
+            output_name: get("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "parley".to_owned()),
+            site_root: get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
+            site_pkg_dir: get("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".to_owned()),
+            reload_port,
+        };
+
+        Ok(Self {
+            environment,
+            site_addr,
+            database_url: Secret(database_url),
+            db_max_connections,
+            redis,
+            amqp,
+            jwt_secret: Secret(jwt_secret),
+            cors_origins,
+            log_level,
+            site,
+        })
+    }
+}
+
+fn validate_database_url(url: &str) -> Result<(), ConfigError> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(invalid(
+            "DATABASE_URL",
+            format!(
+                "{} must start with postgres:// or postgresql://",
+                redact_url(url)
+            ),
+        ));
+    }
+    sqlx::postgres::PgConnectOptions::from_str(url)
+        .map(|_| ())
+        .map_err(|e| invalid("DATABASE_URL", format!("{}: {e}", redact_url(url))))
+}
+
+fn parse_backend(
+    var: &'static str,
+    value: Option<String>,
+    default: &str,
+    schemes: &[&str],
+) -> Result<Backend, ConfigError> {
+    let value = value.unwrap_or_else(|| default.to_owned());
+    if matches!(value.as_str(), "memory" | "in-process" | "none" | "off") {
+        return Ok(Backend::InProcess);
+    }
+    if schemes.iter().any(|s| value.starts_with(s)) {
+        Ok(Backend::Url(value))
+    } else {
+        Err(invalid(
+            var,
+            format!(
+                "{} must start with {} or be \"memory\" for the in-process fallback",
+                redact_url(&value),
+                schemes.join(" or ")
+            ),
+        ))
+    }
+}
+
+fn parse_origins(list: &str) -> Result<Vec<String>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|origin| {
+            let rest = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            match rest {
+                Some(host) if !host.is_empty() && !host.contains('/') => {
+                    Ok(origin.to_ascii_lowercase())
+                }
+                _ => Err(invalid(
+                    "CORS_ORIGINS",
+                    format!("{origin:?} is not an origin like https://chat.example.com"),
+                )),
+            }
+        })
+        .collect()
+}
+
+fn default_origins(addr: SocketAddr) -> Vec<String> {
+    let mut origins = vec![format!("http://{addr}")];
+    if addr.ip().is_loopback() || addr.ip().is_unspecified() {
+        origins.push(format!("http://localhost:{}", addr.port()));
+        origins.push(format!("http://127.0.0.1:{}", addr.port()));
+    }
+    origins.dedup();
+    origins
+}
+
+/// Hides the password of a URL such as `postgres://user:pass@host/db` for logs and errors.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(move |k| map.get(k).cloned())
+    }
+
+    fn error_of(pairs: &[(&str, &str)]) -> String {
+        match config(pairs) {
+            Ok(_) => panic!("expected {pairs:?} to be rejected"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn defaults_point_at_local_services() {
+        let c = config(&[]).expect("defaults are valid");
+        assert_eq!(c.environment, Environment::Development);
+        assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.database_url.expose(), DEFAULT_DATABASE_URL);
+        assert_eq!(c.redis, Backend::Url(DEFAULT_REDIS_URL.to_owned()));
+        assert_eq!(c.amqp, Backend::Url(DEFAULT_AMQP_URL.to_owned()));
+        assert_eq!(c.jwt_secret.expose(), DEV_JWT_SECRET);
+        assert!(c.cors_origins.contains(&"http://localhost:3000".to_owned()));
+        assert_eq!(c.site.output_name, "parley");
+    }
+
+    #[test]
+    fn memory_selects_the_in_process_fallbacks() {
+        let c = config(&[("REDIS_URL", "memory"), ("AMQP_URL", "memory")]).expect("valid");
+        assert_eq!(c.redis, Backend::InProcess);
+        assert_eq!(c.amqp, Backend::InProcess);
+    }
+
+    #[test]
+    fn production_refuses_a_missing_or_default_secret() {
+        let missing = error_of(&[("APP_ENV", "production")]);
+        assert!(missing.contains("JWT_SECRET"), "{missing}");
+        let default = error_of(&[("APP_ENV", "production"), ("JWT_SECRET", DEV_JWT_SECRET)]);
+        assert!(default.contains("development default"), "{default}");
+        let ok = config(&[
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", "x7Kp2vQ9mZ4rT8wB1nC6dF3gH5jL0sA2"),
+        ])
+        .expect("a real secret is accepted");
+        assert_eq!(ok.environment, Environment::Production);
+    }
+
+    #[test]
+    fn short_secrets_are_rejected() {
+        assert!(error_of(&[("JWT_SECRET", "short")]).contains("at least 32"));
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        assert!(error_of(&[("SITE_ADDR", "localhost")]).starts_with("invalid SITE_ADDR"));
+        assert!(error_of(&[("DATABASE_URL", "mysql://x")]).starts_with("invalid DATABASE_URL"));
+        assert!(error_of(&[("REDIS_URL", "http://x")]).starts_with("invalid REDIS_URL"));
+        assert!(error_of(&[("AMQP_URL", "redis://x")]).starts_with("invalid AMQP_URL"));
+        assert!(error_of(&[("APP_ENV", "staging")]).starts_with("invalid APP_ENV"));
+        assert!(error_of(&[("DB_MAX_CONNECTIONS", "0")]).starts_with("invalid DB_MAX_CONNECTIONS"));
+        assert!(error_of(&[("CORS_ORIGINS", "example.com")]).starts_with("invalid CORS_ORIGINS"));
+    }
+
+    #[test]
+    fn cors_origins_are_parsed_and_normalised() {
+        let c = config(&[(
+            "CORS_ORIGINS",
+            "https://Chat.Example.com, http://localhost:8080",
+        )])
+        .expect("valid");
+        assert_eq!(
+            c.cors_origins,
+            vec!["https://chat.example.com", "http://localhost:8080"]
+        );
+    }
+
+    #[test]
+    fn urls_are_redacted_in_errors_and_debug_output() {
+        let e = error_of(&[("DATABASE_URL", "mysql://me:hunter2@db/x")]);
+        assert!(!e.contains("hunter2"), "{e}");
+        let c = config(&[("REDIS_URL", "redis://:topsecret@127.0.0.1:6379")]).expect("valid");
+        assert!(!format!("{c:?}").contains("topsecret"));
+        assert!(!format!("{c:?}").contains(DEV_JWT_SECRET));
+    }
+}

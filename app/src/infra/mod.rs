@@ -1,0 +1,95 @@
+//! Server-side infrastructure: configuration, PostgreSQL, Redis, the event bus and the job
+//! queue. Services reach the outside world only through this module.
+
+pub mod bus;
+pub mod config;
+pub mod db;
+pub mod health;
+pub mod queue;
+pub mod redis_conn;
+
+use std::sync::Arc;
+
+use sqlx::PgPool;
+
+use self::{
+    bus::EventBus,
+    config::{redact_url, Backend, Config},
+    db::DbError,
+    queue::JobQueue,
+};
+
+/// A backend could not be set up at start.
+#[derive(Debug, thiserror::Error)]
+pub enum InfraError {
+    /// PostgreSQL is unreachable or its migrations failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The Redis URL was rejected by the client.
+    #[error("cannot use Redis at {url}: {source}")]
+    Redis {
+        /// Redacted URL.
+        url: String,
+        /// Client error.
+        source: redis::RedisError,
+    },
+}
+
+/// Every backend a server process talks to, shared by handlers, services and workers.
+#[derive(Clone)]
+pub struct Infra {
+    /// PostgreSQL pool.
+    pub db: PgPool,
+    /// Redis connection when configured; `None` means in-process fallbacks are used.
+    pub redis: Option<redis::aio::ConnectionManager>,
+    /// Realtime event fan-out.
+    pub bus: EventBus,
+    /// Background job queue.
+    pub queue: JobQueue,
+    /// The configuration these were built from.
+    pub config: Arc<Config>,
+}
+
+impl Infra {
+    /// Connects to PostgreSQL (failing fast when it is unreachable) and sets up Redis and
+    /// RabbitMQ, which may come up later: their absence shows in `/readyz`, not as a crash.
+    pub async fn connect(config: Config) -> Result<Self, InfraError> {
+        let db = db::connect(config.database_url.expose(), config.db_max_connections).await?;
+        let (redis, bus) = match &config.redis {
+            Backend::Url(url) => {
+                let (client, conn) =
+                    redis_conn::connect(url).map_err(|source| InfraError::Redis {
+                        url: redact_url(url),
+                        source,
+                    })?;
+                let bus = EventBus::redis(client, conn.clone());
+                (Some(conn), bus)
+            }
+            Backend::InProcess => (None, EventBus::in_process()),
+        };
+        let queue = match &config.amqp {
+            Backend::Url(url) => JobQueue::amqp(url),
+            Backend::InProcess => JobQueue::in_process(),
+        };
+        Ok(Self {
+            db,
+            redis,
+            bus,
+            queue,
+            config: Arc::new(config),
+        })
+    }
+
+    /// One human-readable line naming the backends in use, for the startup log.
+    pub fn describe(&self) -> String {
+        let c = &self.config;
+        format!(
+            "postgres={} redis={:?} rabbitmq={:?} event_bus={} job_queue={}",
+            redact_url(c.database_url.expose()),
+            c.redis,
+            c.amqp,
+            self.bus.backend(),
+            self.queue.backend(),
+        )
+    }
+}

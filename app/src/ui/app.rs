@@ -1,0 +1,73 @@
+//! The HTML shell rendered by the server and the root component hydrated in the browser.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    StaticSegment,
+};
+
+use super::{
+    layout::{SiteFooter, SiteHeader},
+    pages::{landing::LandingPage, not_found::NotFound},
+    theme::THEME_BOOTSTRAP,
+};
+
+/// The full HTML document; `options` tells it where the WASM bundle is served from.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <meta name="theme-color" content="#4f46e5"/>
+                <meta
+                    name="description"
+                    content="Parley is fast, reliable team and community chat that never loses a message."
+                />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                // Sets the theme before first paint so a dark-mode user never sees a white flash.
+                <script inner_html=THEME_BOOTSTRAP></script>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The application: layout plus routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, so this attribute proves the WASM bundle took over.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/parley.css"/>
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Parley".to_owned() } else { format!("{page} · Parley") }
+        }/>
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <div class="site">
+                <SiteHeader/>
+                <main id="main" class="site-main" tabindex="-1">
+                    <Routes fallback=|| view! { <NotFound/> }>
+                        <Route path=StaticSegment("") view=LandingPage/>
+                    </Routes>
+                </main>
+                <SiteFooter/>
+            </div>
+        </Router>
+    }
+}

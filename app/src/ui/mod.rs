@@ -1,0 +1,7 @@
+//! Components and pages. No business rules live here: pages call server functions.
+
+pub mod app;
+pub mod icons;
+pub mod layout;
+pub mod pages;
+pub mod theme;

@@ -1,0 +1,81 @@
+//! What the `serve` and `migrate` commands do, and the one error type for starting up.
+
+use std::net::SocketAddr;
+
+use app::infra::{
+    config::Config,
+    db::{self, DbError},
+    health::readiness,
+    Infra, InfraError,
+};
+use axum::serve::ListenerExt;
+use tokio::net::TcpListener;
+
+use crate::{router, shutdown, state::AppState};
+
+/// Why the process could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// A backend could not be set up.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+    /// Migrations failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The listening socket could not be opened.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The configured address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The HTTP server failed while running.
+    #[error("http server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Connects, migrates and serves until SIGINT/SIGTERM, then drains and returns.
+pub async fn serve(config: Config) -> Result<(), StartupError> {
+    let addr = config.site_addr;
+    let infra = Infra::connect(config).await?;
+    db::migrate(&infra.db).await?;
+    tracing::info!("backends: {}", infra.describe());
+    infra
+        .bus
+        .wait_until_subscribed(std::time::Duration::from_secs(2))
+        .await;
+    for check in readiness(&infra).await.checks.iter().filter(|c| !c.ok) {
+        tracing::warn!(
+            backend = %check.name,
+            error = check.error.as_deref().unwrap_or(""),
+            "backend unreachable at start; /readyz reports 503 until it answers"
+        );
+    }
+
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Bind { addr, source })?
+        // Chat frames are small and latency-sensitive; never wait to coalesce them.
+        .tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+    tracing::info!("listening on http://{addr}");
+    let app = router::build(AppState::new(infra.clone()));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown::signal())
+        .await
+        .map_err(StartupError::Serve)?;
+    infra.db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Applies pending migrations and returns.
+pub async fn migrate(config: Config) -> Result<(), StartupError> {
+    let pool = db::connect(config.database_url.expose(), 2).await?;
+    db::migrate(&pool).await?;
+    tracing::info!("migrations applied");
+    pool.close().await;
+    Ok(())
+}

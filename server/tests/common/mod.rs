@@ -1,0 +1,207 @@
+//! Test harness: every test gets its own freshly created and migrated database on the real
+//! PostgreSQL, dropped again when the test ends.
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use std::{collections::HashMap, str::FromStr};
+
+use app::infra::{config::Config, db, Infra};
+use axum::{body::Body, http::Request, Router};
+use http_body_util::BodyExt;
+use server::{router, state::AppState};
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions},
+    Connection, Executor, PgConnection, PgPool,
+};
+use tower::ServiceExt;
+
+/// Base URL of the Postgres server used for tests; its database part is replaced per test.
+pub fn base_database_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// `url` with its database name replaced by `name` (query parameters are kept).
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let (scheme, rest) = base.split_once("://").expect("database URL has a scheme");
+    let authority = rest.split('/').next().unwrap_or(rest);
+    match query {
+        Some(q) => format!("{scheme}://{authority}/{name}?{q}"),
+        None => format!("{scheme}://{authority}/{name}"),
+    }
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    /// Pool on the test database.
+    pub pool: PgPool,
+    /// URL of the test database.
+    pub url: String,
+    name: String,
+}
+
+impl TestDb {
+    /// Creates an empty database (no migrations applied).
+    pub async fn empty() -> Self {
+        let name = format!("parley_test_{}", uuid::Uuid::new_v4().simple());
+        let admin_url = with_database(&base_database_url(), "postgres");
+        let mut admin = PgConnection::connect(&admin_url)
+            .await
+            .expect("tests need PostgreSQL (see README: scripts/test.sh starts it)");
+        admin
+            .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let url = with_database(&base_database_url(), &name);
+        let options = PgConnectOptions::from_str(&url).expect("valid test database URL");
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .expect("connect to test database");
+        Self { pool, url, name }
+    }
+
+    /// Creates a database with every migration applied.
+    pub async fn migrated() -> Self {
+        let db = Self::empty().await;
+        db::migrate(&db.pool).await.expect("migrations apply");
+        db
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let pool = self.pool.clone();
+        // Drop runs outside any async context we can borrow; use a private runtime.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime for dropping the test database");
+            runtime.block_on(async move {
+                pool.close().await;
+                let admin_url = with_database(&base_database_url(), "postgres");
+                if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
+                    let _ = admin
+                        .execute(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str())
+                        .await;
+                }
+            });
+        })
+        .join();
+        if dropped.is_err() {
+            eprintln!("could not drop a test database");
+        }
+    }
+}
+
+/// Configuration for a test server on `db`, with `overrides` on top of the defaults.
+pub fn test_config(db: &TestDb, overrides: &[(&str, &str)]) -> Config {
+    let mut vars: HashMap<String, String> = HashMap::new();
+    vars.insert("DATABASE_URL".into(), db.url.clone());
+    for key in ["REDIS_URL", "AMQP_URL"] {
+        if let Ok(value) = std::env::var(key) {
+            vars.insert(key.into(), value);
+        }
+    }
+    for (k, v) in overrides {
+        vars.insert((*k).to_owned(), (*v).to_owned());
+    }
+    Config::from_lookup(move |k| vars.get(k).cloned()).expect("valid test configuration")
+}
+
+/// A migrated database plus the real application router over it.
+pub struct TestApp {
+    /// The application as the server runs it.
+    pub router: Router,
+    /// Its backends.
+    pub infra: Infra,
+    /// Its database (dropped with this value).
+    pub db: TestDb,
+}
+
+impl TestApp {
+    /// Starts the app with the default (real) backends and `overrides`.
+    pub async fn spawn(overrides: &[(&str, &str)]) -> Self {
+        let db = TestDb::migrated().await;
+        let infra = Infra::connect(test_config(&db, overrides))
+            .await
+            .expect("infrastructure connects");
+        let router = router::build(AppState::new(infra.clone()));
+        Self { router, infra, db }
+    }
+
+    /// Sends one request through the router.
+    pub async fn request(&self, request: Request<Body>) -> TestResponse {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("read body")
+            .to_bytes();
+        TestResponse {
+            status,
+            headers,
+            body: bytes.to_vec(),
+        }
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.request(Request::get(path).body(Body::empty()).expect("valid request"))
+            .await
+    }
+}
+
+/// A fully read response.
+pub struct TestResponse {
+    /// Status code.
+    pub status: axum::http::StatusCode,
+    /// Headers.
+    pub headers: axum::http::HeaderMap,
+    /// Raw body.
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    /// The body parsed as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Asserts `response` is an error with the shared shape and `code`.
+pub fn assert_error(response: &TestResponse, status: u16, code: &str) {
+    assert_eq!(response.status.as_u16(), status, "body: {}", response.text());
+    let body = response.json();
+    assert_eq!(body["error"]["code"], code, "body: {body}");
+    assert!(
+        body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "error message missing: {body}"
+    );
+}

@@ -1,0 +1,60 @@
+//! The event bus carries events between instances over real Redis, and within a process
+//! with the in-process fallback.
+
+use std::time::Duration;
+
+use app::infra::{bus::EventBus, redis_conn};
+
+fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+fn redis_bus() -> EventBus {
+    let (client, conn) = redis_conn::connect(&redis_url()).expect("valid redis url");
+    EventBus::redis(client, conn)
+}
+
+#[tokio::test]
+async fn redis_bus_delivers_across_instances_in_order() {
+    // Two buses with their own connections stand in for two server processes.
+    let sender = redis_bus();
+    let receiver = redis_bus();
+    assert!(receiver.wait_until_subscribed(Duration::from_secs(5)).await);
+    let mut events = receiver.subscribe();
+    let topic = format!("test.{}", uuid::Uuid::new_v4());
+
+    for i in 0..20 {
+        sender
+            .publish(&topic, format!("event {i}").as_bytes())
+            .await
+            .expect("publish");
+    }
+    let mut received = Vec::new();
+    while received.len() < 20 {
+        let message = tokio::time::timeout(Duration::from_secs(5), events.recv())
+            .await
+            .expect("event arrives")
+            .expect("no lag");
+        // Other tests may publish on the shared Redis at the same time.
+        if message.topic == topic {
+            received.push(String::from_utf8_lossy(&message.payload).into_owned());
+        }
+    }
+    let expected: Vec<String> = (0..20).map(|i| format!("event {i}")).collect();
+    assert_eq!(received, expected);
+    sender.ping().await.expect("ping");
+}
+
+#[tokio::test]
+async fn in_process_bus_delivers_to_every_local_subscriber() {
+    let bus = EventBus::in_process();
+    let mut first = bus.subscribe();
+    let mut second = bus.subscribe();
+    bus.publish("room.1", b"hello").await.expect("publish");
+    for events in [&mut first, &mut second] {
+        let message = events.recv().await.expect("event");
+        assert_eq!(message.topic, "room.1");
+        assert_eq!(&*message.payload, b"hello");
+    }
+    assert_eq!(bus.backend(), "in-process");
+}
