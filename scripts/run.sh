@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Sets everything up, then builds Parley in release mode and serves it on http://127.0.0.1:3000.
+# Pass --dev for a debug build that rebuilds and reloads on every change.
+source "$(dirname "$0")/lib.sh"
+
+"$ROOT/scripts/setup.sh"
+cd "$ROOT"
+if [ "${1:-}" = "--dev" ]; then
+  exec cargo leptos watch
+fi
+exec cargo leptos serve --release

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Sets everything up, then runs every check: formatting, lints, unit and integration tests
+# against the real services, and the Playwright suite in Chromium. Stops at the first failure.
+source "$(dirname "$0")/lib.sh"
+
+"$ROOT/scripts/setup.sh" --with-browser
+cd "$ROOT"
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+
+# The workspace cannot be linted as a whole: `app` has mutually exclusive ssr/hydrate features.
+log "clippy (app/ssr, server, app/hydrate, frontend)"
+cargo clippy -p app --features ssr --all-targets -- -D warnings
+cargo clippy -p server --all-targets -- -D warnings
+cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+log "unit and integration tests"
+cargo test -p app --features ssr
+cargo test -p server
+
+log "building the site for the browser tests"
+cargo leptos build
+
+log "Playwright (Chromium)"
+E2E_DATABASE_URL="$(db_url_with "${DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/parley}" parley_e2e)"
+psql "$(db_url_with "$E2E_DATABASE_URL" postgres)" -qc 'DROP DATABASE IF EXISTS parley_e2e WITH (FORCE)' >/dev/null
+ensure_database "$E2E_DATABASE_URL"
+export E2E_DATABASE_URL
+export PARLEY_SERVER_BIN="$CARGO_TARGET_DIR/debug/server"
+export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT_BUILT:-$ROOT/target/site}"
+cd "$ROOT/end2end"
+CI=1 npx playwright test
+
+log "all checks passed"
