@@ -5,10 +5,13 @@
 
 #![recursion_limit = "256"]
 
+pub mod api;
 pub mod model;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod infra;
+#[cfg(feature = "ssr")]
+pub mod services;
 
 pub use ui::app::{shell, App};

@@ -1,6 +1,7 @@
 //! The Parley server: configuration → infrastructure → router, plus the CLI's commands.
 #![recursion_limit = "256"]
 
+pub mod browser_session;
 pub mod cli;
 pub mod health;
 pub mod rest;

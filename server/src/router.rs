@@ -1,29 +1,39 @@
 //! The HTTP router: probes, REST API, Leptos SSR and static files, in that order of precedence.
 
 use app::{shell, App};
-use axum::{routing::get, Router};
+use axum::{middleware, routing::get, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
-use crate::{health, rest, state::AppState};
+use crate::{browser_session, health, rest, state::AppState};
 
 /// Builds the complete application router.
 pub fn build(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let infra = state.infra.clone();
+    let services = state.services.clone();
     let options = state.leptos_options.clone();
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .nest("/api/v1", rest::router(&state.infra.config))
+    // Pages (the 404 page included) and server functions know the user from the session
+    // cookies; the layer is added before the probes and the API so it wraps only the site.
+    let site = Router::new()
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(infra.clone()),
+            move || {
+                provide_context(infra.clone());
+                provide_context(services.clone());
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            browser_session::layer,
+        ));
+    site.route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .nest("/api/v1", rest::router(&state.infra.config))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -62,7 +62,10 @@ pub async fn serve(config: Config) -> Result<(), StartupError> {
         });
     tracing::info!("listening on http://{addr}");
     let app = router::build(AppState::new(infra.clone()));
-    axum::serve(listener, app)
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
         .with_graceful_shutdown(shutdown::signal())
         .await
         .map_err(StartupError::Serve)?;

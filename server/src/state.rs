@@ -1,6 +1,6 @@
 //! State shared by every handler.
 
-use app::infra::Infra;
+use app::{infra::Infra, services::Services};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
@@ -11,6 +11,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Database, cache, bus and queue.
     pub infra: Infra,
+    /// The business logic every handler calls.
+    pub services: Services,
 }
 
 impl AppState {
@@ -19,6 +21,7 @@ impl AppState {
         let leptos_options = crate::site::leptos_options(&infra.config);
         Self {
             leptos_options,
+            services: Services::new(infra.clone()),
             infra,
         }
     }

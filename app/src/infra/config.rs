@@ -125,6 +125,10 @@ pub struct Config {
     pub log_level: String,
     /// Leptos site layout.
     pub site: SiteConfig,
+    /// Prefix of every Redis key and channel, so several deployments (or tests) can share one Redis.
+    pub redis_namespace: String,
+    /// The URL users reach the site at; an `https://` URL makes cookies `Secure`.
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -252,6 +256,27 @@ impl Config {
             reload_port,
         };
 
+        let redis_namespace = get("REDIS_NAMESPACE").unwrap_or_else(|| "parley".to_owned());
+        if redis_namespace.len() > 64
+            || !redis_namespace
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        {
+            return Err(invalid(
+                "REDIS_NAMESPACE",
+                format!("{redis_namespace:?} must be 1 to 64 letters, digits, '_', '-' or '.'"),
+            ));
+        }
+        let public_url = get("PUBLIC_URL");
+        if let Some(url) = &public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(invalid(
+                    "PUBLIC_URL",
+                    format!("{url:?} must start with http:// or https://"),
+                ));
+            }
+        }
+
         Ok(Self {
             environment,
             site_addr,
@@ -263,6 +288,8 @@ impl Config {
             cors_origins,
             log_level,
             site,
+            redis_namespace,
+            public_url,
         })
     }
 }

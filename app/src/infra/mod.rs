@@ -6,7 +6,9 @@ pub mod config;
 pub mod db;
 pub mod health;
 pub mod queue;
+pub mod rate_limit;
 pub mod redis_conn;
+pub mod store;
 
 use std::sync::Arc;
 
@@ -17,6 +19,7 @@ use self::{
     config::{redact_url, Backend, Config},
     db::DbError,
     queue::JobQueue,
+    rate_limit::RateLimiter,
 };
 
 /// A backend could not be set up at start.
@@ -46,6 +49,8 @@ pub struct Infra {
     pub bus: EventBus,
     /// Background job queue.
     pub queue: JobQueue,
+    /// Rate-limit counters (Redis when configured).
+    pub limiter: RateLimiter,
     /// The configuration these were built from.
     pub config: Arc<Config>,
 }
@@ -71,11 +76,16 @@ impl Infra {
             Backend::Url(url) => JobQueue::amqp(url),
             Backend::InProcess => JobQueue::in_process(),
         };
+        let limiter = match &redis {
+            Some(conn) => RateLimiter::redis(conn.clone(), &config.redis_namespace),
+            None => RateLimiter::in_process(&config.redis_namespace),
+        };
         Ok(Self {
             db,
             redis,
             bus,
             queue,
+            limiter,
             config: Arc::new(config),
         })
     }

@@ -35,3 +35,45 @@ impl ErrorBody {
         }
     }
 }
+
+impl std::fmt::Display for ErrorDetail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ErrorDetail {}
+
+impl ErrorDetail {
+    /// An error without a field.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// The message when it concerns `field`, for showing next to that input.
+    pub fn for_field(&self, field: &str) -> Option<String> {
+        (self.field.as_deref() == Some(field)).then(|| self.message.clone())
+    }
+}
+
+/// Server functions return `ErrorDetail`, so the UI gets the same code, message and field as
+/// REST clients; transport failures become readable messages too.
+impl leptos::server_fn::error::FromServerFnError for ErrorDetail {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Request(_) => ErrorDetail::new(
+                "network",
+                "Cannot reach the server. Check your connection and try again.",
+            ),
+            E::Args(m) | E::MissingArg(m) => ErrorDetail::new("bad_request", m),
+            other => ErrorDetail::new("internal", format!("Something went wrong: {other}")),
+        }
+    }
+}

@@ -1,5 +1,8 @@
 //! Typed models shared by the server and the browser.
 
+pub mod auth;
 pub mod error;
 pub mod health;
 pub mod meta;
+pub mod user;
+pub mod validation;

@@ -4,12 +4,16 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    SsrMode, StaticSegment,
 };
 
 use super::{
     layout::{SiteFooter, SiteHeader},
-    pages::{landing::LandingPage, not_found::NotFound},
+    pages::{
+        landing::LandingPage, not_found::NotFound, profile::ProfilePage, settings::SettingsPage,
+        sign_in::SignInPage, sign_up::SignUpPage,
+    },
+    session::CurrentUser,
     theme::THEME_BOOTSTRAP,
 };
 
@@ -45,6 +49,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    CurrentUser::provide();
     // Effects run only in the browser, so this attribute proves the WASM bundle took over.
     Effect::new(|_| {
         if let Some(body) = document().body() {
@@ -64,6 +69,12 @@ pub fn App() -> impl IntoView {
                 <main id="main" class="site-main" tabindex="-1">
                     <Routes fallback=|| view! { <NotFound/> }>
                         <Route path=StaticSegment("") view=LandingPage/>
+                        <Route path=StaticSegment("signin") view=SignInPage/>
+                        <Route path=StaticSegment("signup") view=SignUpPage/>
+                        // Private pages wait for the user during SSR so a visitor gets a real
+                        // redirect to sign-in instead of a flash of the page.
+                        <Route path=StaticSegment("profile") view=ProfilePage ssr=SsrMode::Async/>
+                        <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>
                     </Routes>
                 </main>
                 <SiteFooter/>

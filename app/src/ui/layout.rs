@@ -1,10 +1,12 @@
-//! The frame around every page: header with brand and controls, and the footer.
+//! The frame around every page: header with brand, account menu and controls, and the footer.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
 
-use super::{icons::LogoMark, theme::ThemeToggle};
+use super::{icons::LogoMark, session::CurrentUser, theme::ThemeToggle};
+use crate::api::auth::SignOut;
 
-/// The top bar: brand, primary navigation and the theme switch.
+/// The top bar: brand, primary navigation, the account menu and the theme switch.
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     view! {
@@ -20,9 +22,67 @@ pub fn SiteHeader() -> impl IntoView {
                 </nav>
                 <div class="header-actions">
                     <ThemeToggle/>
+                    <AccountMenu/>
                 </div>
             </div>
         </header>
+    }
+}
+
+/// Sign-in links for visitors; name, profile, settings and sign-out for users.
+#[component]
+fn AccountMenu() -> impl IntoView {
+    let current = CurrentUser::get();
+    let sign_out = ServerAction::<SignOut>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            current.refresh();
+            navigate("/", Default::default());
+        }
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                current
+                    .0
+                    .get()
+                    .map(|result| match result {
+                        Ok(Some(user)) => {
+                            view! {
+                                <a href="/profile" class="account-name" data-testid="account-name">
+                                    {user.display_name}
+                                </a>
+                                <a href="/settings" class="button button-ghost button-small">
+                                    "Settings"
+                                </a>
+                                <button
+                                    type="button"
+                                    class="button button-ghost button-small"
+                                    data-testid="sign-out"
+                                    on:click=move |_| {
+                                        sign_out.dispatch(SignOut {});
+                                    }
+                                >
+                                    "Sign out"
+                                </button>
+                            }
+                                .into_any()
+                        }
+                        _ => {
+                            view! {
+                                <a href="/signin" class="button button-ghost button-small">
+                                    "Sign in"
+                                </a>
+                                <a href="/signup" class="button button-primary button-small">
+                                    "Sign up"
+                                </a>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Transition>
     }
 }
 

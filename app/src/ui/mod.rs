@@ -1,7 +1,9 @@
 //! Components and pages. No business rules live here: pages call server functions.
 
 pub mod app;
+pub mod form;
 pub mod icons;
 pub mod layout;
 pub mod pages;
+pub mod session;
 pub mod theme;

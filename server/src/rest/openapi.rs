@@ -1,12 +1,19 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
 use app::model::{
+    auth::{LoginRequest, RefreshRequest, RegisterRequest, SessionInfo, TokenResponse},
     error::{ErrorBody, ErrorDetail},
     health::{CheckResult, Readiness},
     meta::ServerMeta,
+    user::{AccountUpdate, PasswordChange, Profile, ProfileUpdate, PublicUser, User},
 };
 use axum::Json;
-use utoipa::OpenApi;
+use utoipa::{
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi,
+};
+
+use super::{auth, meta, users};
 
 /// The API description served at `/api/v1/openapi.json`.
 #[derive(OpenApi)]
@@ -14,16 +21,48 @@ use utoipa::OpenApi;
     info(
         title = "Parley API",
         version = "1",
-        description = "REST API of Parley. Errors always have the shape {\"error\": {\"code\", \"message\"}}."
+        description = "REST API of Parley. Errors always have the shape {\"error\": {\"code\", \"message\"}} \
+            (plus \"field\" for validation and conflict errors). Authenticate with \
+            `Authorization: Bearer <access_token>` from `POST /api/v1/auth/login`."
     ),
-    paths(super::meta::get_meta, crate::health::healthz, crate::health::readyz),
-    components(schemas(ErrorBody, ErrorDetail, ServerMeta, Readiness, CheckResult, crate::health::Liveness)),
+    paths(
+        meta::get_meta, crate::health::healthz, crate::health::readyz,
+        auth::register, auth::login, auth::refresh, auth::logout, auth::logout_all,
+        auth::sessions, auth::revoke_session,
+        users::me, users::update_me, users::change_password, users::profile,
+        users::update_profile, users::by_id, users::search,
+    ),
+    components(schemas(
+        ErrorBody, ErrorDetail, ServerMeta, Readiness, CheckResult, crate::health::Liveness,
+        RegisterRequest, LoginRequest, RefreshRequest, TokenResponse, SessionInfo,
+        User, PublicUser, Profile, ProfileUpdate, AccountUpdate, PasswordChange,
+    )),
+    modifiers(&BearerAuth),
     tags(
         (name = "meta", description = "About this server"),
         (name = "health", description = "Probes for load balancers"),
+        (name = "auth", description = "Accounts, tokens and sessions"),
+        (name = "users", description = "Own account and profile; other users"),
     )
 )]
 pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Serves the OpenAPI document as JSON.
 pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {

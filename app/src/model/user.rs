@@ -1,0 +1,126 @@
+//! Users as the API and the UI see them: the own account, other people, and profiles.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The signed-in user's own account (includes the email address).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct User {
+    /// Stable identifier.
+    pub id: Uuid,
+    /// Unique handle, shown as @username.
+    pub username: String,
+    /// Name shown next to messages.
+    pub display_name: String,
+    /// Sign-in and contact address; only ever shown to its owner.
+    pub email: String,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+    /// Last change to the account.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Another user as anyone signed in may see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PublicUser {
+    /// Stable identifier.
+    pub id: Uuid,
+    /// Unique handle.
+    pub username: String,
+    /// Name shown next to messages.
+    pub display_name: String,
+    /// Picture, when the user set one.
+    pub avatar_url: Option<String>,
+}
+
+/// Optional personal details of a user.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Profile {
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Street address.
+    pub address: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Country.
+    pub country: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// Date of birth.
+    pub birth_date: Option<NaiveDate>,
+    /// Gender, in the user's own words.
+    pub gender: Option<String>,
+    /// Employer.
+    pub company: Option<String>,
+    /// Education.
+    pub education: Option<String>,
+    /// Short self-description.
+    pub bio: Option<String>,
+    /// Picture URL.
+    pub avatar_url: Option<String>,
+}
+
+/// A partial profile change: an absent field is kept, an empty string clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUpdate {
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Street address.
+    pub address: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Country.
+    pub country: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// Date of birth as `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
+    /// Gender.
+    pub gender: Option<String>,
+    /// Employer.
+    pub company: Option<String>,
+    /// Education.
+    pub education: Option<String>,
+    /// Short self-description.
+    pub bio: Option<String>,
+    /// Picture URL (`http://` or `https://`).
+    pub avatar_url: Option<String>,
+}
+
+/// A partial account change. Changing the email requires the current password.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AccountUpdate {
+    /// New username.
+    pub username: Option<String>,
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New email address.
+    pub email: Option<String>,
+    /// The current password, required when `email` changes.
+    pub current_password: Option<String>,
+}
+
+/// A password change; every session but the current one is signed out.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The password in use now.
+    pub current_password: String,
+    /// The new password.
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordChange { .. }")
+    }
+}
