@@ -4,7 +4,10 @@
 
 use std::{collections::HashMap, str::FromStr};
 
-use app::infra::{config::Config, db, Infra};
+use app::{
+    infra::{config::Config, db, Infra},
+    services::Services,
+};
 use axum::{body::Body, http::Request, Router};
 use http_body_util::BodyExt;
 use server::{router, state::AppState};
@@ -78,7 +81,8 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         let name = self.name.clone();
-        let pool = self.pool.clone();
+        // The pool's sockets belong to the test's runtime, which is blocked right here, so
+        // closing them gracefully would deadlock; FORCE below ends their server sessions.
         // Drop runs outside any async context we can borrow; use a private runtime.
         let dropped = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -86,7 +90,6 @@ impl Drop for TestDb {
                 .build()
                 .expect("runtime for dropping the test database");
             runtime.block_on(async move {
-                pool.close().await;
                 let admin_url = with_database(&base_database_url(), "postgres");
                 if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
                     let _ = admin
@@ -106,6 +109,8 @@ impl Drop for TestDb {
 pub fn test_config(db: &TestDb, overrides: &[(&str, &str)]) -> Config {
     let mut vars: HashMap<String, String> = HashMap::new();
     vars.insert("DATABASE_URL".into(), db.url.clone());
+    // Rate-limit counters and channels in the shared Redis stay private to this test.
+    vars.insert("REDIS_NAMESPACE".into(), db.name.clone());
     for key in ["REDIS_URL", "AMQP_URL"] {
         if let Ok(value) = std::env::var(key) {
             vars.insert(key.into(), value);
@@ -123,6 +128,8 @@ pub struct TestApp {
     pub router: Router,
     /// Its backends.
     pub infra: Infra,
+    /// The services its handlers call.
+    pub services: Services,
     /// Its database (dropped with this value).
     pub db: TestDb,
 }
@@ -134,8 +141,15 @@ impl TestApp {
         let infra = Infra::connect(test_config(&db, overrides))
             .await
             .expect("infrastructure connects");
-        let router = router::build(AppState::new(infra.clone()));
-        Self { router, infra, db }
+        let state = AppState::new(infra.clone());
+        let services = state.services.clone();
+        let router = router::build(state);
+        Self {
+            router,
+            infra,
+            services,
+            db,
+        }
     }
 
     /// Sends one request through the router.
@@ -159,6 +173,46 @@ impl TestApp {
             headers,
             body: bytes.to_vec(),
         }
+    }
+
+    /// A JSON request with an optional bearer token (`body = None` sends no body).
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> TestResponse {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(json) => {
+                builder = builder.header("content-type", "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.request(builder.body(body).expect("valid request")).await
+    }
+
+    /// Registers `username` (email `<username>@example.com`) and returns the token response.
+    pub async fn register(&self, username: &str, password: &str) -> serde_json::Value {
+        let response = self
+            .send(
+                "POST",
+                "/api/v1/auth/register",
+                None,
+                Some(serde_json::json!({
+                    "email": format!("{username}@example.com"),
+                    "username": username,
+                    "password": password,
+                })),
+            )
+            .await;
+        assert_eq!(response.status.as_u16(), 201, "{}", response.text());
+        response.json()
     }
 
     /// `GET path`.

@@ -1,23 +1,46 @@
-//! In-process job queue with RabbitMQ's contract: competing consumers, ack, nack-requeue.
+//! In-process job queue with RabbitMQ's contract: competing consumers, ack, and nack-requeue
+//! that puts the job back at the head of the queue, as RabbitMQ does.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
     sync::{Arc, Mutex, PoisonError},
 };
 
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 
 type Entry = (Vec<u8>, bool);
 
+#[derive(Default)]
 struct Lane {
-    sender: mpsc::UnboundedSender<Entry>,
-    receiver: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Entry>>>,
+    jobs: Mutex<VecDeque<Entry>>,
+    ready: Notify,
+}
+
+impl Lane {
+    fn push(&self, entry: Entry, front: bool) {
+        // A panic while holding this lock cannot leave the deque half-updated, so recover it.
+        let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
+        if front {
+            jobs.push_front(entry);
+        } else {
+            jobs.push_back(entry);
+        }
+        drop(jobs);
+        self.ready.notify_one();
+    }
+
+    fn pop(&self) -> Option<Entry> {
+        self.jobs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_front()
+    }
 }
 
 /// Named queues living in this process; jobs are lost if the process dies.
 #[derive(Clone, Default)]
 pub struct InProcessQueue {
-    lanes: Arc<Mutex<HashMap<String, Lane>>>,
+    lanes: Arc<Mutex<HashMap<String, Arc<Lane>>>>,
 }
 
 impl InProcessQueue {
@@ -26,56 +49,52 @@ impl InProcessQueue {
         Self::default()
     }
 
-    fn lane(&self, queue: &str) -> (mpsc::UnboundedSender<Entry>, Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Entry>>>) {
-        // A panic while holding this lock cannot leave the map half-updated, so recover it.
+    fn lane(&self, queue: &str) -> Arc<Lane> {
         let mut lanes = self.lanes.lock().unwrap_or_else(PoisonError::into_inner);
-        let lane = lanes.entry(queue.to_owned()).or_insert_with(|| {
-            let (sender, receiver) = mpsc::unbounded_channel();
-            Lane {
-                sender,
-                receiver: Arc::new(tokio::sync::Mutex::new(receiver)),
-            }
-        });
-        (lane.sender.clone(), lane.receiver.clone())
+        lanes.entry(queue.to_owned()).or_default().clone()
     }
 
     /// Appends a job to `queue`.
     pub fn publish(&self, queue: &str, payload: &[u8]) {
-        let (sender, _) = self.lane(queue);
-        // The lane owns its receiver, so the channel cannot be closed while we hold a sender.
-        let _ = sender.send((payload.to_vec(), false));
+        self.lane(queue).push((payload.to_vec(), false), false);
     }
 
     /// A consumer competing with every other consumer of `queue`.
     pub fn consume(&self, queue: &str) -> InProcessConsumer {
-        let (sender, receiver) = self.lane(queue);
-        InProcessConsumer { sender, receiver }
+        InProcessConsumer {
+            lane: self.lane(queue),
+        }
     }
 }
 
 /// Takes jobs from one in-process queue.
 pub struct InProcessConsumer {
-    sender: mpsc::UnboundedSender<Entry>,
-    receiver: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Entry>>>,
+    lane: Arc<Lane>,
 }
 
 impl InProcessConsumer {
-    /// The next job and its acknowledgement handle.
+    /// The next job and its acknowledgement handle; waits until one is there.
     pub async fn next(&mut self) -> Option<(Vec<u8>, MemoryAck)> {
-        let (payload, redelivered) = self.receiver.lock().await.recv().await?;
-        Some((
-            payload,
-            MemoryAck {
-                sender: self.sender.clone(),
-                redelivered,
-            },
-        ))
+        loop {
+            // Register interest before checking, so a push between the two is not missed.
+            let notified = self.lane.ready.notified();
+            if let Some((payload, redelivered)) = self.lane.pop() {
+                return Some((
+                    payload,
+                    MemoryAck {
+                        lane: self.lane.clone(),
+                        redelivered,
+                    },
+                ));
+            }
+            notified.await;
+        }
     }
 }
 
 /// Acknowledges one in-process job.
 pub struct MemoryAck {
-    sender: mpsc::UnboundedSender<Entry>,
+    lane: Arc<Lane>,
     redelivered: bool,
 }
 
@@ -88,10 +107,10 @@ impl MemoryAck {
     /// The job is done.
     pub fn ack(self) {}
 
-    /// The job failed; with `requeue` it is delivered again, flagged as redelivered.
+    /// The job failed; with `requeue` it goes back to the head, flagged as redelivered.
     pub fn nack(self, requeue: bool, payload: Vec<u8>) {
         if requeue {
-            let _ = self.sender.send((payload, true));
+            self.lane.push((payload, true), true);
         }
     }
 }
