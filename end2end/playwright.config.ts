@@ -52,6 +52,8 @@ export default defineConfig({
       REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
       AMQP_URL: process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672/%2f",
       LOG_LEVEL: "warn",
+      // Fresh rate-limit counters for every run, even against a shared Redis.
+      REDIS_NAMESPACE: `e2e-${Date.now()}`,
     },
   },
 });

@@ -43,9 +43,10 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
     }
     if auth.is_some() {
         // Pages rendered for a signed-in user must not be stored by shared caches.
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
     }
     response
 }

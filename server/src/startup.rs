@@ -66,9 +66,9 @@ pub async fn serve(config: Config) -> Result<(), StartupError> {
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-        .with_graceful_shutdown(shutdown::signal())
-        .await
-        .map_err(StartupError::Serve)?;
+    .with_graceful_shutdown(shutdown::signal())
+    .await
+    .map_err(StartupError::Serve)?;
     infra.db.close().await;
     tracing::info!("stopped");
     Ok(())

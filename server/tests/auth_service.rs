@@ -60,7 +60,9 @@ fn auth_of(t: &IssuedTokens) -> app::services::auth::Authenticated {
 async fn duplicates_are_conflicts_regardless_of_case() {
     let app = TestApp::spawn(&[]).await;
     let s = &app.services;
-    let first = register(s, "Ada@Example.com", "Ada").await.expect("register");
+    let first = register(s, "Ada@Example.com", "Ada")
+        .await
+        .expect("register");
     assert_eq!(first.user.display_name, "Ada");
 
     match register(s, "ada@example.COM", "someone_else").await {
@@ -108,7 +110,9 @@ async fn registration_validates_every_field() {
 async fn login_by_email_or_username_and_wrong_password() {
     let app = TestApp::spawn(&[]).await;
     let s = &app.services;
-    register(s, "grace@example.com", "Grace").await.expect("register");
+    register(s, "grace@example.com", "Grace")
+        .await
+        .expect("register");
     assert!(login(s, "GRACE@example.com", PASSWORD).await.is_ok());
     assert!(login(s, "grace", PASSWORD).await.is_ok());
     assert!(matches!(
@@ -125,9 +129,15 @@ async fn login_by_email_or_username_and_wrong_password() {
 async fn refresh_rotates_and_reuse_revokes_the_session() {
     let app = TestApp::spawn(&[]).await;
     let s = &app.services;
-    let issued = register(s, "linus@example.com", "linus").await.expect("register");
+    let issued = register(s, "linus@example.com", "linus")
+        .await
+        .expect("register");
 
-    let second = s.auth.refresh(&issued.refresh_token).await.expect("refresh");
+    let second = s
+        .auth
+        .refresh(&issued.refresh_token)
+        .await
+        .expect("refresh");
     assert_ne!(second.refresh_token, issued.refresh_token);
     assert_eq!(second.session_id, issued.session_id);
     s.auth
@@ -149,7 +159,9 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
 async fn cookie_refresh_tolerates_two_tabs_but_not_late_replays() {
     let app = TestApp::spawn(&[]).await;
     let s = &app.services;
-    let issued = register(s, "tabs@example.com", "tabs").await.expect("register");
+    let issued = register(s, "tabs@example.com", "tabs")
+        .await
+        .expect("register");
     let CookieRefresh::Rotated(next) = s
         .auth
         .refresh_cookie(&issued.refresh_token)
@@ -170,10 +182,15 @@ async fn cookie_refresh_tolerates_two_tabs_but_not_late_replays() {
 async fn logout_revokes_at_once_and_logout_all_ends_every_session() {
     let app = TestApp::spawn(&[]).await;
     let s = &app.services;
-    let a = register(s, "barbara@example.com", "barbara").await.expect("register");
+    let a = register(s, "barbara@example.com", "barbara")
+        .await
+        .expect("register");
     let b = login(s, "barbara", PASSWORD).await.expect("login");
     let c = login(s, "barbara", PASSWORD).await.expect("login");
-    assert_eq!(s.auth.sessions(auth_of(&a)).await.expect("sessions").len(), 3);
+    assert_eq!(
+        s.auth.sessions(auth_of(&a)).await.expect("sessions").len(),
+        3
+    );
 
     s.auth.logout(auth_of(&a)).await.expect("logout");
     assert!(s.auth.authenticate(&a.access_token).await.is_err());
@@ -197,7 +214,9 @@ async fn logout_revokes_at_once_and_logout_all_ends_every_session() {
 }
 
 async fn exhaust_login_limit(s: &Services) {
-    register(s, "target@example.com", "target").await.expect("register");
+    register(s, "target@example.com", "target")
+        .await
+        .expect("register");
     for _ in 0..10 {
         assert!(matches!(
             login(s, "target", "wrong-password-x").await,
@@ -209,7 +228,9 @@ async fn exhaust_login_limit(s: &Services) {
         Err(ServiceError::RateLimited { retry_after }) => assert!(retry_after > 0),
         other => panic!("expected rate limit, got {:?}", other.err()),
     }
-    register(s, "other@example.com", "other").await.expect("register");
+    register(s, "other@example.com", "other")
+        .await
+        .expect("register");
     assert!(login(s, "other", PASSWORD).await.is_ok());
 }
 
@@ -229,7 +250,9 @@ async fn failed_logins_lock_the_account_in_process() {
 async fn password_change_requires_the_current_one_and_signs_out_others() {
     let app = TestApp::spawn(&[]).await;
     let s = &app.services;
-    let a = register(s, "alan@example.com", "alan").await.expect("register");
+    let a = register(s, "alan@example.com", "alan")
+        .await
+        .expect("register");
     let b = login(s, "alan", PASSWORD).await.expect("login");
     let wrong = s
         .users
@@ -262,8 +285,12 @@ async fn password_change_requires_the_current_one_and_signs_out_others() {
 async fn account_and_profile_updates() {
     let app = TestApp::spawn(&[]).await;
     let s = &app.services;
-    let a = register(s, "edsger@example.com", "edsger").await.expect("register");
-    register(s, "taken@example.com", "taken").await.expect("register");
+    let a = register(s, "edsger@example.com", "edsger")
+        .await
+        .expect("register");
+    register(s, "taken@example.com", "taken")
+        .await
+        .expect("register");
     let me = auth_of(&a);
 
     let user = s
@@ -281,15 +308,35 @@ async fn account_and_profile_updates() {
 
     let taken = s
         .users
-        .update_account(me, AccountUpdate { username: Some("TAKEN".into()), ..Default::default() })
+        .update_account(
+            me,
+            AccountUpdate {
+                username: Some("TAKEN".into()),
+                ..Default::default()
+            },
+        )
         .await;
-    assert!(matches!(taken, Err(ServiceError::Conflict { field: "username", .. })));
+    assert!(matches!(
+        taken,
+        Err(ServiceError::Conflict {
+            field: "username",
+            ..
+        })
+    ));
 
     let no_password = s
         .users
-        .update_account(me, AccountUpdate { email: Some("new@example.com".into()), ..Default::default() })
+        .update_account(
+            me,
+            AccountUpdate {
+                email: Some("new@example.com".into()),
+                ..Default::default()
+            },
+        )
         .await;
-    assert!(matches!(no_password, Err(ServiceError::Invalid(ref e)) if e.field == "current_password"));
+    assert!(
+        matches!(no_password, Err(ServiceError::Invalid(ref e)) if e.field == "current_password")
+    );
     let moved = s
         .users
         .update_account(
@@ -318,12 +365,21 @@ async fn account_and_profile_updates() {
         .await
         .expect("profile");
     assert_eq!(profile.city.as_deref(), Some("Nuenen"));
-    assert_eq!(profile.birth_date.map(|d| d.to_string()).as_deref(), Some("1930-05-11"));
+    assert_eq!(
+        profile.birth_date.map(|d| d.to_string()).as_deref(),
+        Some("1930-05-11")
+    );
 
     // Absent fields are kept, empty strings clear.
     let profile = s
         .users
-        .update_profile(me, ProfileUpdate { city: Some(String::new()), ..Default::default() })
+        .update_profile(
+            me,
+            ProfileUpdate {
+                city: Some(String::new()),
+                ..Default::default()
+            },
+        )
         .await
         .expect("clear city");
     assert_eq!(profile.city, None);
@@ -331,7 +387,13 @@ async fn account_and_profile_updates() {
 
     let bad = s
         .users
-        .update_profile(me, ProfileUpdate { avatar_url: Some("javascript:x".into()), ..Default::default() })
+        .update_profile(
+            me,
+            ProfileUpdate {
+                avatar_url: Some("javascript:x".into()),
+                ..Default::default()
+            },
+        )
         .await;
     assert!(matches!(bad, Err(ServiceError::Invalid(ref e)) if e.field == "avatar_url"));
 }
@@ -341,7 +403,9 @@ async fn search_by_prefix_is_case_insensitive_and_literal() {
     let app = TestApp::spawn(&[]).await;
     let s = &app.services;
     for name in ["alice", "Alfred", "bob", "al_x"] {
-        register(s, &format!("{name}@example.com"), name).await.expect("register");
+        register(s, &format!("{name}@example.com"), name)
+            .await
+            .expect("register");
     }
     let found: Vec<String> = s
         .users

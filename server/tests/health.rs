@@ -18,7 +18,12 @@ async fn healthz_answers_without_touching_backends() {
 #[tokio::test]
 async fn readyz_is_ready_with_real_postgres_redis_and_rabbitmq() {
     let app = TestApp::spawn(&[]).await;
-    assert!(app.infra.bus.wait_until_subscribed(Duration::from_secs(5)).await);
+    assert!(
+        app.infra
+            .bus
+            .wait_until_subscribed(Duration::from_secs(5))
+            .await
+    );
     let response = app.get("/readyz").await;
     let body = response.json();
     assert_eq!(response.status, 200, "{body}");
@@ -42,7 +47,12 @@ async fn readyz_is_ready_with_in_process_fallbacks() {
         .as_array()
         .expect("checks array")
         .iter()
-        .map(|c| (c["name"].as_str().unwrap_or(""), c["backend"].as_str().unwrap_or("")))
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap_or(""),
+                c["backend"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
     assert_eq!(
         backends,
@@ -78,5 +88,7 @@ async fn readyz_reports_unreachable_redis_and_rabbitmq_promptly() {
     assert_eq!(failed, ["redis", "event_bus", "rabbitmq"], "{body}");
     let postgres = &body["checks"][0];
     assert_eq!(postgres["ok"], true, "{body}");
-    assert!(body["checks"][1]["error"].as_str().is_some_and(|e| !e.is_empty()));
+    assert!(body["checks"][1]["error"]
+        .as_str()
+        .is_some_and(|e| !e.is_empty()));
 }

@@ -30,7 +30,10 @@ async fn delete_queue(name: &str) {
 
 async fn roundtrip(queue: JobQueue, name: &str) {
     queue.publish(name, b"first").await.expect("publish first");
-    queue.publish(name, b"second").await.expect("publish second");
+    queue
+        .publish(name, b"second")
+        .await
+        .expect("publish second");
     let mut stream = queue.consume(name, 1).await.expect("consume");
 
     let first = next(&mut stream).await;

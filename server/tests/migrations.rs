@@ -7,7 +7,9 @@ use common::TestDb;
 #[tokio::test]
 async fn migrations_create_the_data_model_from_empty() {
     let db = TestDb::empty().await;
-    app::infra::db::migrate(&db.pool).await.expect("migrations apply on an empty database");
+    app::infra::db::migrate(&db.pool)
+        .await
+        .expect("migrations apply on an empty database");
 
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT table_name::text FROM information_schema.tables
@@ -31,14 +33,19 @@ async fn migrations_create_the_data_model_from_empty() {
         "user_profiles",
         "users",
     ] {
-        assert!(tables.iter().any(|t| t == expected), "missing table {expected}: {tables:?}");
+        assert!(
+            tables.iter().any(|t| t == expected),
+            "missing table {expected}: {tables:?}"
+        );
     }
 }
 
 #[tokio::test]
 async fn migrating_twice_is_a_no_op() {
     let db = TestDb::migrated().await;
-    app::infra::db::migrate(&db.pool).await.expect("second run applies nothing and succeeds");
+    app::infra::db::migrate(&db.pool)
+        .await
+        .expect("second run applies nothing and succeeds");
 }
 
 #[tokio::test]
@@ -58,7 +65,10 @@ async fn every_foreign_key_is_backed_by_an_index() {
     .fetch_all(&db.pool)
     .await
     .expect("query catalog");
-    assert!(uncovered.is_empty(), "foreign keys without an index: {uncovered:?}");
+    assert!(
+        uncovered.is_empty(),
+        "foreign keys without an index: {uncovered:?}"
+    );
 }
 
 #[tokio::test]
@@ -77,20 +87,27 @@ async fn uniqueness_is_case_insensitive_and_idempotency_keys_are_unique() {
         .bind("alice2")
         .execute(&db.pool)
         .await;
-    assert!(dup_email.is_err(), "emails must be unique regardless of case");
+    assert!(
+        dup_email.is_err(),
+        "emails must be unique regardless of case"
+    );
     let dup_name = sqlx::query(insert_user)
         .bind("other@example.com")
         .bind("Alice")
         .execute(&db.pool)
         .await;
-    assert!(dup_name.is_err(), "usernames must be unique regardless of case");
+    assert!(
+        dup_name.is_err(),
+        "usernames must be unique regardless of case"
+    );
 
-    let room: uuid::Uuid =
-        sqlx::query_scalar("INSERT INTO rooms (name, creator_id) VALUES ('general', $1) RETURNING id")
-            .bind(alice)
-            .fetch_one(&db.pool)
-            .await
-            .expect("room");
+    let room: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO rooms (name, creator_id) VALUES ('general', $1) RETURNING id",
+    )
+    .bind(alice)
+    .fetch_one(&db.pool)
+    .await
+    .expect("room");
     let insert_message = "INSERT INTO messages (room_id, sender_id, seq, body, client_id)
                           VALUES ($1, $2, $3, 'hi', 'c-1')";
     sqlx::query(insert_message)

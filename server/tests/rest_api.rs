@@ -29,7 +29,11 @@ async fn unknown_endpoints_get_a_json_404() {
 async fn wrong_methods_get_a_json_405() {
     let app = TestApp::spawn(&[("REDIS_URL", "memory"), ("AMQP_URL", "memory")]).await;
     let response = app
-        .request(Request::delete("/api/v1/meta").body(Body::empty()).expect("request"))
+        .request(
+            Request::delete("/api/v1/meta")
+                .body(Body::empty())
+                .expect("request"),
+        )
         .await;
     assert_error(&response, 405, "method_not_allowed");
 }
@@ -77,8 +81,14 @@ async fn pages_are_server_rendered_and_unknown_pages_are_404() {
     let landing = app.get("/").await;
     assert_eq!(landing.status, 200);
     let html = landing.text();
-    assert!(html.contains("Conversations that keep up with your team."), "{html}");
-    assert!(html.contains("/pkg/parley.js"), "hydration script missing: {html}");
+    assert!(
+        html.contains("Conversations that keep up with your team."),
+        "{html}"
+    );
+    assert!(
+        html.contains("/pkg/parley.js"),
+        "hydration script missing: {html}"
+    );
 
     let missing = app.get("/no/such/page").await;
     assert_eq!(missing.status, 404);

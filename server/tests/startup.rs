@@ -24,7 +24,10 @@ fn assert_one_clear_line(stderr: &str, needle: &str) {
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "expected exactly one line, got: {stderr}");
     assert!(lines[0].starts_with("parley: "), "{stderr}");
-    assert!(lines[0].contains(needle), "expected {needle:?} in: {stderr}");
+    assert!(
+        lines[0].contains(needle),
+        "expected {needle:?} in: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
@@ -42,7 +45,10 @@ fn a_database_that_does_not_exist_fails_with_one_line() {
 
 #[test]
 fn an_unreachable_database_fails_with_one_line() {
-    let (code, stderr) = run_server(&[], &[("DATABASE_URL", "postgres://postgres@127.0.0.1:1/x")]);
+    let (code, stderr) = run_server(
+        &[],
+        &[("DATABASE_URL", "postgres://postgres@127.0.0.1:1/x")],
+    );
     assert_eq!(code, 1, "{stderr}");
     assert_one_clear_line(&stderr, "cannot connect to PostgreSQL");
 }

@@ -21,8 +21,11 @@ pub struct BrowserSession {
 
 /// The services provided to the Leptos context by the server.
 pub fn services() -> Result<Services, ErrorDetail> {
-    use_context::<Services>()
-        .ok_or_else(|| fail(ServiceError::Internal("services missing from context".into())))
+    use_context::<Services>().ok_or_else(|| {
+        fail(ServiceError::Internal(
+            "services missing from context".into(),
+        ))
+    })
 }
 
 /// The session of this request.
@@ -67,7 +70,10 @@ pub fn fail(error: ServiceError) -> ErrorDetail {
             "Something went wrong on our side. Please try again.".to_owned()
         }
         ServiceError::RateLimited { retry_after } => {
-            format!("Too many attempts. Try again in {} minutes.", retry_after.div_ceil(60))
+            format!(
+                "Too many attempts. Try again in {} minutes.",
+                retry_after.div_ceil(60)
+            )
         }
         other => sentence(&other.to_string()),
     };

@@ -13,7 +13,12 @@ pub const REFRESH_COOKIE: &str = "parley_rt";
 pub fn session_cookies(tokens: &IssuedTokens, secure: bool) -> Vec<HeaderValue> {
     let refresh_secs = SESSION_TTL_DAYS * 24 * 60 * 60;
     [
-        cookie(ACCESS_COOKIE, &tokens.access_token, tokens.expires_in as i64, secure),
+        cookie(
+            ACCESS_COOKIE,
+            &tokens.access_token,
+            tokens.expires_in as i64,
+            secure,
+        ),
         cookie(REFRESH_COOKIE, &tokens.refresh_token, refresh_secs, secure),
     ]
     .into_iter()
@@ -82,7 +87,10 @@ mod tests {
         assert_eq!(values.len(), 2);
         for v in values {
             let v = v.to_str().unwrap_or_default().to_owned();
-            assert!(v.contains("Max-Age=0") && v.contains("HttpOnly") && v.contains("Secure"), "{v}");
+            assert!(
+                v.contains("Max-Age=0") && v.contains("HttpOnly") && v.contains("Secure"),
+                "{v}"
+            );
             assert!(v.contains("SameSite=Lax"), "{v}");
         }
     }

@@ -137,7 +137,10 @@ impl RateLimiter {
                     *entry = (0, now + limit.window);
                 }
                 entry.0 += by;
-                (entry.0, entry.1.saturating_duration_since(now).as_secs().max(1))
+                (
+                    entry.0,
+                    entry.1.saturating_duration_since(now).as_secs().max(1),
+                )
             }
         };
         let over = if by == 0 {

@@ -127,7 +127,10 @@ pub fn text_max(value: &str, max: usize) -> Rule {
     if value.chars().count() > max {
         return Err(format!("Must be at most {max} characters."));
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err("May not contain control characters.".to_owned());
     }
     Ok(())
@@ -207,7 +210,15 @@ mod tests {
     fn emails() {
         assert!(email("ada@example.com").is_ok());
         assert!(email("a.b+tag@mail.example.co.uk").is_ok());
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com", "ada@-x.com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "ada@-x.com",
+        ] {
             assert!(email(bad).is_err(), "{bad:?} accepted");
         }
         assert!(email(&format!("{}@example.com", "a".repeat(250))).is_err());

@@ -145,17 +145,26 @@ impl AuthService {
     }
 
     /// Checks credentials and starts a session.
-    pub async fn login(&self, req: LoginRequest, client: &ClientInfo) -> ServiceResult<IssuedTokens> {
+    pub async fn login(
+        &self,
+        req: LoginRequest,
+        client: &ClientInfo,
+    ) -> ServiceResult<IssuedTokens> {
         let login = req.login.trim().to_lowercase();
         if login.is_empty() {
-            return Err(ServiceError::invalid("login", "Enter your email or username."));
+            return Err(ServiceError::invalid(
+                "login",
+                "Enter your email or username.",
+            ));
         }
         if req.password.is_empty() {
             return Err(ServiceError::invalid("password", "Enter your password."));
         }
         if req.password.chars().count() > validation::PASSWORD_LEN.1 {
             // Never valid, and hashing megabytes would be a cheap denial of service.
-            return Err(ServiceError::Unauthenticated("wrong email/username or password"));
+            return Err(ServiceError::Unauthenticated(
+                "wrong email/username or password",
+            ));
         }
         let account_key = format!("login:account:{login}");
         self.limit(&format!("login:ip:{}", ip_key(client)), LOGIN_PER_IP)
@@ -170,10 +179,14 @@ impl AuthService {
         let hash = user.as_ref().map(|u| u.password_hash.clone());
         if !self.hasher.verify(req.password, hash).await? {
             self.limiter.hit(&account_key, LOGIN_PER_ACCOUNT).await;
-            return Err(ServiceError::Unauthenticated("wrong email/username or password"));
+            return Err(ServiceError::Unauthenticated(
+                "wrong email/username or password",
+            ));
         }
         let Some(user) = user else {
-            return Err(ServiceError::Unauthenticated("wrong email/username or password"));
+            return Err(ServiceError::Unauthenticated(
+                "wrong email/username or password",
+            ));
         };
         self.limiter.reset(&account_key).await;
         let mut tx = self.db.begin().await?;
@@ -249,7 +262,9 @@ impl AuthService {
     pub async fn authenticate(&self, access_token: &str) -> ServiceResult<Authenticated> {
         let claims = self.keys.verify(access_token)?;
         if !sessions::is_active(&self.db, claims.sid, claims.sub).await? {
-            return Err(ServiceError::Unauthenticated("session has ended; sign in again"));
+            return Err(ServiceError::Unauthenticated(
+                "session has ended; sign in again",
+            ));
         }
         Ok(Authenticated {
             user_id: claims.sub,
@@ -312,7 +327,9 @@ impl AuthService {
 
     /// Checks a password of an existing user (for sensitive changes).
     pub async fn verify_password(&self, user_id: Uuid, password: &str) -> ServiceResult<bool> {
-        let hash = users::by_id(&self.db, user_id).await?.map(|u| u.password_hash);
+        let hash = users::by_id(&self.db, user_id)
+            .await?
+            .map(|u| u.password_hash);
         self.hasher.verify(password.to_owned(), hash).await
     }
 
@@ -330,7 +347,8 @@ impl AuthService {
         let (token, hash) = new_refresh_token();
         let user_agent = client.user_agent.as_deref().map(|ua| truncate(ua, 512));
         let ip = client.ip.as_deref().map(|ip| truncate(ip, 64));
-        let session = sessions::create(tx, user.id, user_agent, ip, session_expiry(), &hash).await?;
+        let session =
+            sessions::create(tx, user.id, user_agent, ip, session_expiry(), &hash).await?;
         let (access_token, expires_in) = self.keys.issue(user.id, session.id)?;
         Ok(IssuedTokens {
             access_token,

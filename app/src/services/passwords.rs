@@ -85,8 +85,17 @@ mod tests {
         let b = hasher.hash("correct horse".into()).await.expect("hash");
         assert_ne!(a, b);
         assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
-        assert!(hasher.verify("correct horse".into(), Some(a.clone())).await.expect("verify"));
-        assert!(!hasher.verify("wrong horse".into(), Some(a)).await.expect("verify"));
-        assert!(!hasher.verify("anything".into(), None).await.expect("verify"));
+        assert!(hasher
+            .verify("correct horse".into(), Some(a.clone()))
+            .await
+            .expect("verify"));
+        assert!(!hasher
+            .verify("wrong horse".into(), Some(a))
+            .await
+            .expect("verify"));
+        assert!(!hasher
+            .verify("anything".into(), None)
+            .await
+            .expect("verify"));
     }
 }

@@ -110,7 +110,9 @@ mod tests {
     fn rejects_foreign_expired_and_unsigned_tokens() {
         let keys = TokenKeys::new(SECRET);
         let (token, _) = keys.issue(Uuid::new_v4(), Uuid::new_v4()).expect("issue");
-        assert!(TokenKeys::new(b"another-secret-another-secret-32b").verify(&token).is_err());
+        assert!(TokenKeys::new(b"another-secret-another-secret-32b")
+            .verify(&token)
+            .is_err());
 
         let now = Utc::now().timestamp();
         let expired = AccessClaims {
@@ -120,21 +122,37 @@ mod tests {
             exp: now - 1800,
             aud: AUDIENCE.into(),
         };
-        let token = encode(&Header::new(Algorithm::HS256), &expired, &EncodingKey::from_secret(SECRET))
-            .expect("encode");
+        let token = encode(
+            &Header::new(Algorithm::HS256),
+            &expired,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .expect("encode");
         assert!(keys.verify(&token).is_err());
 
-        let wrong_aud = AccessClaims { exp: now + 600, iat: now, aud: "other".into(), ..expired };
-        let token = encode(&Header::new(Algorithm::HS256), &wrong_aud, &EncodingKey::from_secret(SECRET))
-            .expect("encode");
+        let wrong_aud = AccessClaims {
+            exp: now + 600,
+            iat: now,
+            aud: "other".into(),
+            ..expired
+        };
+        let token = encode(
+            &Header::new(Algorithm::HS256),
+            &wrong_aud,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .expect("encode");
         assert!(keys.verify(&token).is_err());
 
         let none = format!(
             "{}.{}.",
             URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
             URL_SAFE_NO_PAD.encode(
-                serde_json::to_vec(&AccessClaims { aud: AUDIENCE.into(), ..wrong_aud })
-                    .expect("json")
+                serde_json::to_vec(&AccessClaims {
+                    aud: AUDIENCE.into(),
+                    ..wrong_aud
+                })
+                .expect("json")
             )
         );
         assert!(keys.verify(&none).is_err());

@@ -16,6 +16,9 @@ use crate::{
     },
 };
 
+/// A profile text column: its name, the requested change and its rule.
+type TextField = (&'static str, Option<String>, fn(&str) -> validation::Rule);
+
 /// Most results a user search returns.
 pub const SEARCH_MAX: i64 = 50;
 
@@ -125,15 +128,19 @@ impl UserService {
         change: ProfileUpdate,
     ) -> ServiceResult<Profile> {
         let mut columns: Vec<(&'static str, ProfileValue)> = Vec::new();
-        let text_fields: [(&'static str, Option<String>, fn(&str) -> validation::Rule); 10] = [
+        let text_fields: [TextField; 10] = [
             ("phone", change.phone, validation::phone),
             ("address", change.address, |v| validation::text_max(v, 200)),
             ("city", change.city, |v| validation::text_max(v, 100)),
             ("country", change.country, |v| validation::text_max(v, 100)),
-            ("postal_code", change.postal_code, |v| validation::text_max(v, 20)),
+            ("postal_code", change.postal_code, |v| {
+                validation::text_max(v, 20)
+            }),
             ("gender", change.gender, |v| validation::text_max(v, 50)),
             ("company", change.company, |v| validation::text_max(v, 100)),
-            ("education", change.education, |v| validation::text_max(v, 200)),
+            ("education", change.education, |v| {
+                validation::text_max(v, 200)
+            }),
             ("bio", change.bio, |v| validation::text_max(v, 1000)),
             ("avatar_url", change.avatar_url, validation::http_url),
         ];
@@ -180,7 +187,10 @@ impl UserService {
     pub async fn search(&self, prefix: &str, limit: Option<i64>) -> ServiceResult<Vec<PublicUser>> {
         let prefix = prefix.trim().trim_start_matches('@');
         if prefix.is_empty() {
-            return Err(ServiceError::invalid("search", "Enter the start of a username."));
+            return Err(ServiceError::invalid(
+                "search",
+                "Enter the start of a username.",
+            ));
         }
         if prefix.chars().count() > validation::USERNAME_LEN.1 {
             return Ok(Vec::new());

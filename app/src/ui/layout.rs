@@ -37,7 +37,7 @@ fn AccountMenu() -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = sign_out.value().get() {
-            current.refresh();
+            current.set(None);
             navigate("/", Default::default());
         }
     });

@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_location};
 
-use crate::{api::auth::current_user, model::{error::ErrorDetail, user::User}};
+use crate::{
+    api::auth::current_user,
+    model::{error::ErrorDetail, user::User},
+};
 
 /// The signed-in user, loaded during SSR from the cookies and refetched after sign-in/out.
 #[derive(Clone, Copy)]
@@ -32,14 +35,18 @@ impl CurrentUser {
     pub fn refresh(&self) {
         self.0.refetch();
     }
+
+    /// Records who is signed in now, without a round trip, so a guard on the next page sees
+    /// it at once.
+    pub fn set(&self, user: Option<User>) {
+        self.0.set(Some(Ok(user)));
+    }
 }
 
 /// `next` if it is a path on this site, else `/`; never an absolute or protocol-relative URL.
 pub fn safe_next(next: Option<String>) -> String {
     match next {
-        Some(path)
-            if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') =>
-        {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
             path
         }
         _ => "/".to_owned(),

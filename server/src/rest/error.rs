@@ -1,6 +1,9 @@
 //! The REST layer's one error type, mapped to a status code and `{"error": {...}}` here only.
 
-use app::{model::error::{ErrorBody, ErrorDetail}, services::ServiceError};
+use app::{
+    model::error::{ErrorBody, ErrorDetail},
+    services::ServiceError,
+};
 use axum::{
     extract::rejection::{JsonRejection, PathRejection, QueryRejection},
     http::{header, HeaderValue, StatusCode},
@@ -72,13 +75,10 @@ impl ApiError {
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            ApiError::UnsupportedMediaType(_) => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-            ),
-            ApiError::Validation { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+            ApiError::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
+            ApiError::Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -146,14 +146,13 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::JsonDataError(e) => {
                 // serde names the offending field in its message ("missing field `email`").
                 let message = e.body_text();
-                let field = message
-                    .split('`')
-                    .nth(1)
-                    .unwrap_or("body")
-                    .to_owned();
+                let field = message.split('`').nth(1).unwrap_or("body").to_owned();
                 ApiError::Validation {
                     field,
-                    message: message.replace("Failed to deserialize the JSON body into the target type: ", ""),
+                    message: message.replace(
+                        "Failed to deserialize the JSON body into the target type: ",
+                        "",
+                    ),
                 }
             }
             JsonRejection::JsonSyntaxError(_) => {

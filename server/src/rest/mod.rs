@@ -33,7 +33,10 @@ pub fn router(config: &Config) -> Router<AppState> {
         .route("/users", get(users::search))
         .route("/users/me", get(users::me).patch(users::update_me))
         .route("/users/me/password", put(users::change_password))
-        .route("/users/me/profile", get(users::profile).patch(users::update_profile))
+        .route(
+            "/users/me/profile",
+            get(users::profile).patch(users::update_profile),
+        )
         .route("/users/{id}", get(users::by_id))
         .fallback(|| async { ApiError::NotFound("no such API endpoint".to_owned()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -20,7 +20,10 @@ use crate::state::AppState;
         (status = 200, description = "The account", body = User),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
-pub async fn me(State(state): State<AppState>, Caller(auth): Caller) -> Result<Json<User>, ApiError> {
+pub async fn me(
+    State(state): State<AppState>,
+    Caller(auth): Caller,
+) -> Result<Json<User>, ApiError> {
     Ok(Json(state.services.users.me(auth).await?))
 }
 
@@ -38,7 +41,9 @@ pub async fn update_me(
     Caller(auth): Caller,
     ApiJson(change): ApiJson<AccountUpdate>,
 ) -> Result<Json<User>, ApiError> {
-    Ok(Json(state.services.users.update_account(auth, change).await?))
+    Ok(Json(
+        state.services.users.update_account(auth, change).await?,
+    ))
 }
 
 /// Changes the password; other sessions are signed out.
@@ -84,7 +89,9 @@ pub async fn update_profile(
     Caller(auth): Caller,
     ApiJson(change): ApiJson<ProfileUpdate>,
 ) -> Result<Json<Profile>, ApiError> {
-    Ok(Json(state.services.users.update_profile(auth, change).await?))
+    Ok(Json(
+        state.services.users.update_profile(auth, change).await?,
+    ))
 }
 
 /// Another user by id.

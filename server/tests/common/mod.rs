@@ -93,7 +93,9 @@ impl Drop for TestDb {
                 let admin_url = with_database(&base_database_url(), "postgres");
                 if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
                     let _ = admin
-                        .execute(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str())
+                        .execute(
+                            format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str(),
+                        )
                         .await;
                 }
             });
@@ -194,7 +196,8 @@ impl TestApp {
             }
             None => Body::empty(),
         };
-        self.request(builder.body(body).expect("valid request")).await
+        self.request(builder.body(body).expect("valid request"))
+            .await
     }
 
     /// Registers `username` (email `<username>@example.com`) and returns the token response.
@@ -217,8 +220,12 @@ impl TestApp {
 
     /// `GET path`.
     pub async fn get(&self, path: &str) -> TestResponse {
-        self.request(Request::get(path).body(Body::empty()).expect("valid request"))
-            .await
+        self.request(
+            Request::get(path)
+                .body(Body::empty())
+                .expect("valid request"),
+        )
+        .await
     }
 }
 
@@ -251,11 +258,18 @@ impl TestResponse {
 
 /// Asserts `response` is an error with the shared shape and `code`.
 pub fn assert_error(response: &TestResponse, status: u16, code: &str) {
-    assert_eq!(response.status.as_u16(), status, "body: {}", response.text());
+    assert_eq!(
+        response.status.as_u16(),
+        status,
+        "body: {}",
+        response.text()
+    );
     let body = response.json();
     assert_eq!(body["error"]["code"], code, "body: {body}");
     assert!(
-        body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
         "error message missing: {body}"
     );
 }

@@ -137,7 +137,9 @@ impl Job {
     pub async fn ack(self) -> Result<(), QueueError> {
         match self.acker {
             Acker::Amqp(acker) => {
-                acker.ack(lapin::options::BasicAckOptions::default()).await?;
+                acker
+                    .ack(lapin::options::BasicAckOptions::default())
+                    .await?;
             }
             Acker::InProcess(ack) => ack.ack(),
         }

@@ -107,13 +107,11 @@ pub async fn rotate(
         .bind(old_hash)
         .execute(&mut **tx)
         .await?;
-    sqlx::query(
-        "UPDATE refresh_sessions SET last_used_at = now(), expires_at = $2 WHERE id = $1",
-    )
-    .bind(session_id)
-    .bind(expires_at)
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query("UPDATE refresh_sessions SET last_used_at = now(), expires_at = $2 WHERE id = $1")
+        .bind(session_id)
+        .bind(expires_at)
+        .execute(&mut **tx)
+        .await?;
     insert_token(&mut **tx, session_id, new_hash).await
 }
 
@@ -156,7 +154,11 @@ pub async fn revoke_all(
 }
 
 /// Whether the session exists, belongs to `user_id`, is not revoked and has not expired.
-pub async fn is_active(db: impl PgExecutor<'_>, session_id: Uuid, user_id: Uuid) -> StoreResult<bool> {
+pub async fn is_active(
+    db: impl PgExecutor<'_>,
+    session_id: Uuid,
+    user_id: Uuid,
+) -> StoreResult<bool> {
     let active: Option<bool> = sqlx::query_scalar(
         "SELECT revoked_at IS NULL AND expires_at > now() FROM refresh_sessions
          WHERE id = $1 AND user_id = $2",

@@ -259,8 +259,7 @@ pub async fn update_profile(
     user_id: Uuid,
     changes: &[(&'static str, ProfileValue)],
 ) -> StoreResult<Profile> {
-    let mut query: QueryBuilder<Postgres> =
-        QueryBuilder::new("INSERT INTO user_profiles (user_id");
+    let mut query: QueryBuilder<Postgres> = QueryBuilder::new("INSERT INTO user_profiles (user_id");
     for (column, _) in changes {
         query.push(", ").push(*column);
     }

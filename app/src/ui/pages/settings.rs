@@ -53,9 +53,9 @@ fn AccountForm(user: User) -> impl IntoView {
         Memo::new(move |_| !email.get().trim().eq_ignore_ascii_case(&original))
     };
     Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
+        if let Some(Ok(user)) = action.value().get() {
             current_password.set(String::new());
-            current.refresh();
+            current.set(Some(user));
         }
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -161,7 +161,7 @@ fn SessionsPanel() -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = everywhere.value().get() {
-            current.refresh();
+            current.set(None);
             navigate("/signin", Default::default());
         }
     });

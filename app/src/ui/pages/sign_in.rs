@@ -26,8 +26,8 @@ pub fn SignInPage() -> impl IntoView {
 
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            current.refresh();
+        if let Some(Ok(user)) = action.value().get() {
+            current.set(Some(user));
             navigate(&next.get_untracked(), Default::default());
         }
     });

@@ -29,8 +29,8 @@ pub fn SignUpPage() -> impl IntoView {
 
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            current.refresh();
+        if let Some(Ok(user)) = action.value().get() {
+            current.set(Some(user));
             navigate(&next.get_untracked(), Default::default());
         }
     });
