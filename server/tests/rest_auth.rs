@@ -508,6 +508,45 @@ async fn account_password_profile_and_user_lookup() {
     assert_eq!(exact.json()[0]["username"], "gracie");
     let neither = app.send("GET", "/api/v1/users", Some(&t), None).await;
     assert_error(&neither, 422, "validation_failed");
+    for odd in [
+        "/api/v1/users?search=%00",
+        "/api/v1/users?search=%F0%9F%98%80",
+    ] {
+        let r = app.send("GET", odd, Some(&t), None).await;
+        assert_eq!(r.status, 200, "{odd}: {}", r.text());
+        assert_eq!(r.json(), json!([]));
+    }
+    let nul_name = app
+        .send("GET", "/api/v1/users?username=a%00b", Some(&t), None)
+        .await;
+    assert_error(&nul_name, 404, "not_found");
+    let nul_login = app
+        .send(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"login": "gr\u{0}ace", "password": "x"})),
+        )
+        .await;
+    assert_error(&nul_login, 401, "unauthorized");
+    let nul_profile = app
+        .send(
+            "PATCH",
+            "/api/v1/users/me/profile",
+            Some(&t),
+            Some(json!({"city": "a\u{0}b"})),
+        )
+        .await;
+    assert_error(&nul_profile, 422, "validation_failed");
+    let huge = app
+        .send(
+            "PATCH",
+            "/api/v1/users/me",
+            Some(&t),
+            Some(json!({"display_name": "x".repeat(10_000)})),
+        )
+        .await;
+    assert_error(&huge, 422, "validation_failed");
     let bad_limit = app
         .send("GET", "/api/v1/users?search=g&limit=abc", Some(&t), None)
         .await;

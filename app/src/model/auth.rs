@@ -98,3 +98,25 @@ redacted_debug! {
     RefreshRequest {},
     TokenResponse { token_type, expires_in, user },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_contains_secrets() {
+        let login = LoginRequest {
+            login: "ada".into(),
+            password: "hunter2-hunter2".into(),
+        };
+        let refresh = RefreshRequest {
+            refresh_token: "rt-secret-value".into(),
+        };
+        let printed = format!("{login:?} {refresh:?}");
+        assert!(printed.contains("ada"));
+        assert!(
+            !printed.contains("hunter2") && !printed.contains("rt-secret"),
+            "{printed}"
+        );
+    }
+}

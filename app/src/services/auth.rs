@@ -160,7 +160,8 @@ impl AuthService {
         if req.password.is_empty() {
             return Err(ServiceError::invalid("password", "Enter your password."));
         }
-        if req.password.chars().count() > validation::PASSWORD_LEN.1 {
+        // PostgreSQL rejects NUL in text, so such a login cannot exist; say so instead of a 500.
+        if req.password.chars().count() > validation::PASSWORD_LEN.1 || login.contains('\0') {
             // Never valid, and hashing megabytes would be a cheap denial of service.
             return Err(ServiceError::Unauthenticated(
                 "wrong email/username or password",

@@ -178,6 +178,9 @@ impl UserService {
 
     /// Anyone's public view by username.
     pub async fn public_by_username(&self, username: &str) -> ServiceResult<PublicUser> {
+        if validation::username(username.trim()).is_err() {
+            return Err(ServiceError::NotFound("no such user".to_owned()));
+        }
         users::public_by_username(&self.db, username)
             .await?
             .ok_or_else(|| ServiceError::NotFound("no such user".to_owned()))
@@ -192,7 +195,10 @@ impl UserService {
                 "Enter the start of a username.",
             ));
         }
-        if prefix.chars().count() > validation::USERNAME_LEN.1 {
+        let plausible = prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        if prefix.chars().count() > validation::USERNAME_LEN.1 || !plausible {
             return Ok(Vec::new());
         }
         let limit = limit.unwrap_or(20);
