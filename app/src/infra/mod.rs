@@ -5,6 +5,7 @@ pub mod bus;
 pub mod config;
 pub mod db;
 pub mod health;
+pub mod membership_cache;
 pub mod queue;
 pub mod rate_limit;
 pub mod redis_conn;
@@ -18,6 +19,7 @@ use self::{
     bus::EventBus,
     config::{redact_url, Backend, Config},
     db::DbError,
+    membership_cache::MembershipCache,
     queue::JobQueue,
     rate_limit::RateLimiter,
 };
@@ -51,6 +53,8 @@ pub struct Infra {
     pub queue: JobQueue,
     /// Rate-limit counters (Redis when configured).
     pub limiter: RateLimiter,
+    /// Room participants cache (Redis when configured).
+    pub members: MembershipCache,
     /// The configuration these were built from.
     pub config: Arc<Config>,
 }
@@ -80,12 +84,17 @@ impl Infra {
             Some(conn) => RateLimiter::redis(conn.clone(), &config.redis_namespace),
             None => RateLimiter::in_process(&config.redis_namespace),
         };
+        let members = match &redis {
+            Some(conn) => MembershipCache::redis(conn.clone(), &config.redis_namespace),
+            None => MembershipCache::in_process(&config.redis_namespace),
+        };
         Ok(Self {
             db,
             redis,
             bus,
             queue,
             limiter,
+            members,
             config: Arc::new(config),
         })
     }

@@ -4,5 +4,6 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod meta;
+pub mod room;
 pub mod user;
 pub mod validation;

@@ -173,6 +173,30 @@ pub fn birth_date(value: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     Ok(date)
 }
 
+/// A room name: 1–80 visible characters.
+pub fn room_name(value: &str) -> Rule {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err("Room name is required.".to_owned());
+    }
+    if trimmed.chars().count() > 80 {
+        return Err("Room name must be at most 80 characters.".to_owned());
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err("Room name may not contain control characters.".to_owned());
+    }
+    Ok(())
+}
+
+/// A seat limit: 2 to 100000.
+pub fn max_participants(value: i32) -> Rule {
+    if (2..=100_000).contains(&value) {
+        Ok(())
+    } else {
+        Err("The participant limit must be between 2 and 100000.".to_owned())
+    }
+}
+
 /// Whether `candidate` (compared case-insensitively) is on the shipped common-password list.
 pub fn is_common_password(candidate: &str) -> bool {
     let lower = candidate.to_lowercase();

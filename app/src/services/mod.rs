@@ -2,7 +2,9 @@
 
 pub mod auth;
 pub mod error;
+pub mod invitations;
 pub mod passwords;
+pub mod rooms;
 pub mod tokens;
 pub mod users;
 
@@ -17,6 +19,10 @@ pub struct Services {
     pub auth: auth::AuthService,
     /// Accounts and profiles.
     pub users: users::UserService,
+    /// Rooms, membership and moderation.
+    pub rooms: rooms::RoomService,
+    /// Invitations and invite links.
+    pub invitations: invitations::InvitationService,
     /// The infrastructure they run on.
     pub infra: Infra,
 }
@@ -32,6 +38,14 @@ impl Services {
             infra.limiter.clone(),
         );
         let users = users::UserService::new(infra.db.clone(), auth.clone());
-        Self { auth, users, infra }
+        let rooms = rooms::RoomService::new(infra.db.clone(), infra.members.clone());
+        let invitations = invitations::InvitationService::new(infra.db.clone(), rooms.clone());
+        Self {
+            auth,
+            users,
+            rooms,
+            invitations,
+            infra,
+        }
     }
 }

@@ -3,8 +3,10 @@
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod invitations;
 pub mod meta;
 pub mod openapi;
+pub mod rooms;
 pub mod users;
 
 use app::infra::config::Config;
@@ -38,6 +40,41 @@ pub fn router(config: &Config) -> Router<AppState> {
             get(users::profile).patch(users::update_profile),
         )
         .route("/users/{id}", get(users::by_id))
+        .route("/rooms", get(rooms::mine).post(rooms::create))
+        .route("/rooms/public", get(rooms::directory))
+        .route(
+            "/rooms/{id}",
+            get(rooms::get).patch(rooms::update).delete(rooms::delete),
+        )
+        .route("/rooms/{id}/preview", get(rooms::preview))
+        .route("/rooms/{id}/join", post(rooms::join))
+        .route("/rooms/{id}/leave", post(rooms::leave))
+        .route("/rooms/{id}/mute", put(rooms::mute))
+        .route("/rooms/{id}/participants", get(rooms::participants))
+        .route(
+            "/rooms/{id}/participants/{user_id}",
+            axum::routing::patch(rooms::change_role).delete(rooms::remove),
+        )
+        .route("/rooms/{id}/bans", get(rooms::bans).post(rooms::ban))
+        .route("/rooms/{id}/bans/{user_id}", delete(rooms::unban))
+        .route(
+            "/rooms/{id}/invitations",
+            get(invitations::of_room).post(invitations::invite),
+        )
+        .route(
+            "/rooms/{id}/invite-links",
+            get(invitations::links).post(invitations::create_link),
+        )
+        .route(
+            "/rooms/{id}/invite-links/{link_id}",
+            delete(invitations::revoke_link),
+        )
+        .route("/invitations", get(invitations::mine))
+        .route("/invitations/{id}", delete(invitations::revoke))
+        .route("/invitations/{id}/accept", post(invitations::accept))
+        .route("/invitations/{id}/decline", post(invitations::decline))
+        .route("/invite-links/{code}/join", post(invitations::join_by_link))
+        .route("/dm/{user_id}", post(rooms::direct))
         .fallback(|| async { ApiError::NotFound("no such API endpoint".to_owned()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(cors(config))
@@ -59,6 +96,8 @@ fn cors(config: &Config) -> CorsLayer {
             Method::DELETE,
         ])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        // Lets browser clients read the directory's total for paging.
+        .expose_headers([header::HeaderName::from_static(rooms::TOTAL_HEADER)])
         .allow_credentials(true)
         .max_age(std::time::Duration::from_secs(600))
 }

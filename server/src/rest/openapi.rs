@@ -5,6 +5,11 @@ use app::model::{
     error::{ErrorBody, ErrorDetail},
     health::{CheckResult, Readiness},
     meta::ServerMeta,
+    room::{
+        Ban, BanRequest, CreateInviteLink, CreateRoom, Invitation, InvitationStatus, InviteLink,
+        InviteRequest, MessagePreview, MyRoom, Participant, PostPolicy, Role, RoleChange, Room,
+        RoomKind, RoomSettings, RoomSummary, UpdateRoom,
+    },
     user::{AccountUpdate, PasswordChange, Profile, ProfileUpdate, PublicUser, User},
 };
 use axum::Json;
@@ -13,7 +18,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{auth, meta, users};
+use super::{auth, invitations, meta, rooms, users};
 
 /// The API description served at `/api/v1/openapi.json`.
 #[derive(OpenApi)]
@@ -31,11 +36,20 @@ use super::{auth, meta, users};
         auth::sessions, auth::revoke_session,
         users::me, users::update_me, users::change_password, users::profile,
         users::update_profile, users::by_id, users::search,
+        rooms::create, rooms::mine, rooms::directory, rooms::get, rooms::update, rooms::delete,
+        rooms::preview, rooms::join, rooms::leave, rooms::mute, rooms::participants,
+        rooms::change_role, rooms::remove, rooms::bans, rooms::ban, rooms::unban, rooms::direct,
+        invitations::invite, invitations::of_room, invitations::mine, invitations::accept,
+        invitations::decline, invitations::revoke, invitations::create_link, invitations::links,
+        invitations::revoke_link, invitations::join_by_link,
     ),
     components(schemas(
         ErrorBody, ErrorDetail, ServerMeta, Readiness, CheckResult, crate::health::Liveness,
         RegisterRequest, LoginRequest, RefreshRequest, TokenResponse, SessionInfo,
         User, PublicUser, Profile, ProfileUpdate, AccountUpdate, PasswordChange,
+        Room, RoomSummary, MyRoom, MessagePreview, Participant, CreateRoom, UpdateRoom, RoleChange,
+        BanRequest, Ban, InviteRequest, Invitation, InvitationStatus, CreateInviteLink, InviteLink,
+        RoomKind, Role, RoomSettings, PostPolicy, rooms::MuteRequest,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -43,6 +57,8 @@ use super::{auth, meta, users};
         (name = "health", description = "Probes for load balancers"),
         (name = "auth", description = "Accounts, tokens and sessions"),
         (name = "users", description = "Own account and profile; other users"),
+        (name = "rooms", description = "Rooms, the directory, membership, moderation, direct messages"),
+        (name = "invitations", description = "Invitations to private rooms and invite links"),
     )
 )]
 pub struct ApiDoc;

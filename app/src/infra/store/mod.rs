@@ -1,6 +1,8 @@
 //! The SQL data layer: every query the services run lives in this module, one file per table
 //! group. Functions take any executor so services can compose them inside a transaction.
 
+pub mod members;
+pub mod rooms;
 pub mod sessions;
 pub mod users;
 
