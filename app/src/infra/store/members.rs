@@ -37,7 +37,7 @@ pub async fn roles(db: impl PgExecutor<'_>, room: Uuid) -> StoreResult<Vec<(Uuid
 
 /// Participants with their public profiles, owners first, then by name.
 pub async fn participants(db: impl PgExecutor<'_>, room: Uuid) -> StoreResult<Vec<Participant>> {
-    let rows: Vec<(Uuid, String, String, Option<String>, String, DateTime<Utc>)> = sqlx::query_as(
+    let rows: Vec<ParticipantRow> = sqlx::query_as(
         "SELECT u.id, u.username, u.display_name, pr.avatar_url, p.role, p.joined_at
          FROM room_participants p
          JOIN users u ON u.id = p.user_id
@@ -51,21 +51,29 @@ pub async fn participants(db: impl PgExecutor<'_>, room: Uuid) -> StoreResult<Ve
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(
-            |(id, username, display_name, avatar_url, role, joined_at)| {
-                Some(Participant {
-                    user: PublicUser {
-                        id,
-                        username,
-                        display_name,
-                        avatar_url,
-                    },
-                    role: Role::parse(&role)?,
-                    joined_at,
-                })
-            },
-        )
+        .filter_map(|r| {
+            Some(Participant {
+                user: PublicUser {
+                    id: r.id,
+                    username: r.username,
+                    display_name: r.display_name,
+                    avatar_url: r.avatar_url,
+                },
+                role: Role::parse(&r.role)?,
+                joined_at: r.joined_at,
+            })
+        })
         .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct ParticipantRow {
+    id: Uuid,
+    username: String,
+    display_name: String,
+    avatar_url: Option<String>,
+    role: String,
+    joined_at: DateTime<Utc>,
 }
 
 /// Adds a participant; false when they already were one.
@@ -181,37 +189,38 @@ pub async fn unban(db: impl PgExecutor<'_>, room: Uuid, user: Uuid) -> StoreResu
 
 /// The room's bans, newest first.
 pub async fn bans(db: impl PgExecutor<'_>, room: Uuid) -> StoreResult<Vec<Ban>> {
-    let rows: Vec<(
-        Uuid,
-        String,
-        String,
-        Option<Uuid>,
-        Option<String>,
-        DateTime<Utc>,
-    )> = sqlx::query_as(
+    let rows: Vec<BanRow> = sqlx::query_as(
         "SELECT u.id, u.username, u.display_name, b.banned_by, b.reason, b.created_at
-             FROM room_bans b JOIN users u ON u.id = b.user_id
-             WHERE b.room_id = $1 ORDER BY b.created_at DESC",
+         FROM room_bans b JOIN users u ON u.id = b.user_id
+         WHERE b.room_id = $1 ORDER BY b.created_at DESC",
     )
     .bind(room)
     .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, username, display_name, banned_by, reason, created_at)| Ban {
-                user: PublicUser {
-                    id,
-                    username,
-                    display_name,
-                    avatar_url: None,
-                },
-                banned_by,
-                reason,
-                created_at,
+        .map(|r| Ban {
+            user: PublicUser {
+                id: r.id,
+                username: r.username,
+                display_name: r.display_name,
+                avatar_url: None,
             },
-        )
+            banned_by: r.banned_by,
+            reason: r.reason,
+            created_at: r.created_at,
+        })
         .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct BanRow {
+    id: Uuid,
+    username: String,
+    display_name: String,
+    banned_by: Option<Uuid>,
+    reason: Option<String>,
+    created_at: DateTime<Utc>,
 }
 
 /// Creates a pending invitation; a second pending one for the same pair is a `Duplicate`.

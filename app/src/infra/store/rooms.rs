@@ -67,7 +67,7 @@ pub async fn insert(
     tx: &mut sqlx::Transaction<'_, Postgres>,
     r: NewRoom<'_>,
 ) -> StoreResult<RoomRow> {
-    Ok(sqlx::query_as(&format!(
+    sqlx::query_as(&format!(
         "INSERT INTO rooms (name, description, is_private, kind, max_participants, avatar_url,
                             settings, creator_id, direct_key)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {ROOM_COLUMNS}"
@@ -83,7 +83,7 @@ pub async fn insert(
     .bind(r.direct_key)
     .fetch_one(&mut **tx)
     .await
-    .map_err(super::map_unique)?)
+    .map_err(super::map_unique)
 }
 
 /// The room with this id.
