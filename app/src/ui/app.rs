@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 use super::{
@@ -12,6 +12,11 @@ use super::{
     pages::{
         landing::LandingPage, not_found::NotFound, profile::ProfilePage, settings::SettingsPage,
         sign_in::SignInPage, sign_up::SignUpPage,
+    },
+    rooms::{
+        directory::DirectoryPage, home::RoomsHome, invitations::InvitationsPage,
+        join_link::JoinLinkPage, new_room::NewRoomPage, room_page::RoomPage,
+        room_settings::RoomSettingsPage, user_page::UserPage, RoomsChanged,
     },
     session::CurrentUser,
     theme::THEME_BOOTSTRAP,
@@ -50,6 +55,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     CurrentUser::provide();
+    RoomsChanged::provide();
     // Effects run only in the browser, so this attribute proves the WASM bundle took over.
     Effect::new(|_| {
         if let Some(body) = document().body() {
@@ -75,6 +81,38 @@ pub fn App() -> impl IntoView {
                         // redirect to sign-in instead of a flash of the page.
                         <Route path=StaticSegment("profile") view=ProfilePage ssr=SsrMode::Async/>
                         <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>
+                        <Route path=StaticSegment("rooms") view=RoomsHome ssr=SsrMode::Async/>
+                        <Route
+                            path=(StaticSegment("rooms"), StaticSegment("browse"))
+                            view=DirectoryPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=(StaticSegment("rooms"), StaticSegment("new"))
+                            view=NewRoomPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=(StaticSegment("rooms"), ParamSegment("id"))
+                            view=RoomPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=(StaticSegment("rooms"), ParamSegment("id"), StaticSegment("settings"))
+                            view=RoomSettingsPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route path=StaticSegment("invitations") view=InvitationsPage ssr=SsrMode::Async/>
+                        <Route
+                            path=(StaticSegment("join"), ParamSegment("code"))
+                            view=JoinLinkPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=(StaticSegment("u"), ParamSegment("username"))
+                            view=UserPage
+                            ssr=SsrMode::Async
+                        />
                     </Routes>
                 </main>
                 <SiteFooter/>

@@ -50,6 +50,7 @@ fn AccountMenu() -> impl IntoView {
                     .map(|result| match result {
                         Ok(Some(user)) => {
                             view! {
+                                <a href="/rooms" class="button button-ghost button-small">"Rooms"</a>
                                 <a href="/profile" class="account-name" data-testid="account-name">
                                     {user.display_name}
                                 </a>

@@ -5,5 +5,6 @@ pub mod form;
 pub mod icons;
 pub mod layout;
 pub mod pages;
+pub mod rooms;
 pub mod session;
 pub mod theme;

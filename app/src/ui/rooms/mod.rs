@@ -1,0 +1,42 @@
+//! The rooms area: sidebar, directory, creation, room page with members and moderation,
+//! settings, invitations, invite links and direct messages.
+
+pub mod directory;
+pub mod frame;
+pub mod home;
+pub mod invitations;
+pub mod join_link;
+pub mod new_room;
+pub mod room_page;
+pub mod room_settings;
+pub mod user_page;
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+/// Bumped whenever the user's set of rooms changes, so the sidebar reloads.
+#[derive(Clone, Copy)]
+pub struct RoomsChanged(pub RwSignal<u32>);
+
+impl RoomsChanged {
+    /// Creates and provides the signal.
+    pub fn provide() {
+        provide_context(RoomsChanged(RwSignal::new(0)));
+    }
+
+    /// The context value.
+    pub fn get() -> Self {
+        expect_context::<RoomsChanged>()
+    }
+
+    /// Tells the sidebar to reload.
+    pub fn bump(&self) {
+        self.0.update(|v| *v += 1);
+    }
+}
+
+/// The `:id` route parameter as a room id.
+pub fn room_id_param() -> Memo<Option<Uuid>> {
+    let params = leptos_router::hooks::use_params_map();
+    Memo::new(move |_| params.read().get("id").and_then(|id| id.parse().ok()))
+}

@@ -1,0 +1,277 @@
+//! `/rooms/:id`: a room's header, its members with moderation actions, and invitations.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_navigate;
+use uuid::Uuid;
+
+use super::{frame::RoomsFrame, room_id_param, RoomsChanged};
+use crate::{
+    api::rooms::{
+        get_room, room_participants, CreateInviteLink, InviteToRoom, JoinRoom, LeaveRoom,
+        MemberAction, Moderate,
+    },
+    model::room::{Participant, Role, Room, RoomKind},
+    ui::{
+        form::{action_error, Field, FormAlert},
+        session::CurrentUser,
+    },
+};
+
+/// The room page.
+#[component]
+pub fn RoomPage() -> impl IntoView {
+    view! {
+        <RoomsFrame>
+            <RoomView/>
+        </RoomsFrame>
+    }
+}
+
+#[component]
+fn RoomView() -> impl IntoView {
+    let id = room_id_param();
+    let version = RwSignal::new(0u32);
+    let room = Resource::new(
+        move || (id.get(), version.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_room(id).await,
+                None => Err(crate::model::error::ErrorDetail::new(
+                    "not_found",
+                    "No such room.",
+                )),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading room…"</p> }>
+            {move || {
+                room.get()
+                    .map(|result| match result {
+                        Ok(room) => view! { <RoomDetails room version/> }.into_any(),
+                        Err(e) => {
+                            view! {
+                                <Title text="Room not found"/>
+                                <section class="page-narrow">
+                                    <h1>"Room not found"</h1>
+                                    <p class="muted">{e.message}</p>
+                                    <a class="button button-primary" href="/rooms/browse">"Browse rooms"</a>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn RoomDetails(room: Room, version: RwSignal<u32>) -> impl IntoView {
+    let id = room.id;
+    let role = room.my_role;
+    let direct = room.kind == RoomKind::Direct;
+    let changed = RoomsChanged::get();
+    let navigate = use_navigate();
+    let join = ServerAction::<JoinRoom>::new();
+    let leave = ServerAction::<LeaveRoom>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = join.value().get() {
+            changed.bump();
+            version.update(|v| *v += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = leave.value().get() {
+            changed.bump();
+            navigate("/rooms", Default::default());
+        }
+    });
+    let leave_error = action_error(leave);
+    let is_admin = role >= Some(Role::Admin);
+    let prefix = if direct {
+        "@"
+    } else if room.is_private {
+        "🔒 "
+    } else {
+        "#"
+    };
+    view! {
+        <Title text=room.name.clone()/>
+        <section class="room">
+            <header class="room-header">
+                <div>
+                    <h1 data-testid="room-name">{prefix} {room.name.clone()}</h1>
+                    <p class="muted">{room.description.clone()}</p>
+                    <p class="small muted">
+                        {format!("{} member{}", room.participant_count, if room.participant_count == 1 { "" } else { "s" })}
+                        {role.map(|r| format!(" · you are {}", r.as_str()))}
+                    </p>
+                </div>
+                <div class="room-actions">
+                    {(role >= Some(Role::Admin) && !direct)
+                        .then(|| view! {
+                            <a class="button button-ghost button-small" href=format!("/rooms/{id}/settings")>"Settings"</a>
+                        })}
+                    {(role.is_some() && !direct)
+                        .then(|| view! {
+                            <button type="button" class="button button-ghost button-small"
+                                on:click=move |_| { leave.dispatch(LeaveRoom { id }); }>
+                                "Leave"
+                            </button>
+                        })}
+                    {role.is_none()
+                        .then(|| view! {
+                            <button type="button" class="button button-primary button-small"
+                                on:click=move |_| { join.dispatch(JoinRoom { id }); }>
+                                "Join room"
+                            </button>
+                        })}
+                </div>
+            </header>
+            <FormAlert error=leave_error/>
+            <div class="room-body">
+                <section class="room-timeline card" aria-label="Messages">
+                    <p class="muted">"Messages in this room will appear here."</p>
+                </section>
+                <aside class="room-side">
+                    {(room.is_private && role.is_some() && !direct).then(|| view! { <InvitePanel room=id admin=is_admin/> })}
+                    <MembersPanel room=id my_role=role direct/>
+                </aside>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn InvitePanel(room: Uuid, admin: bool) -> impl IntoView {
+    let who = RwSignal::new(String::new());
+    let invite = ServerAction::<InviteToRoom>::new();
+    let error = action_error(invite);
+    let link = ServerAction::<CreateInviteLink>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = invite.value().get() {
+            who.set(String::new());
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if who.get_untracked().trim().is_empty() {
+            return;
+        }
+        invite.dispatch(InviteToRoom {
+            room,
+            user: who.get_untracked(),
+        });
+    };
+    view! {
+        <section class="card panel">
+            <h2>"Invite people"</h2>
+            <form on:submit=on_submit novalidate>
+                <FormAlert error/>
+                <Field name="user" label="Username or email" value=who server_error=error
+                    submitted=Signal::derive(|| false)/>
+                <button type="submit" class="button button-primary button-small">"Invite"</button>
+                {move || {
+                    invite.value().get().and_then(|r| r.ok()).map(|inv| view! {
+                        <p class="form-success" role="status">
+                            {format!("Invited {}.", inv.invitee.display_name)}
+                        </p>
+                    })
+                }}
+            </form>
+            {admin.then(|| view! {
+                <div class="invite-link">
+                    <button type="button" class="button button-ghost button-small"
+                        on:click=move |_| { link.dispatch(CreateInviteLink { room }); }>
+                        "Create invite link"
+                    </button>
+                    {move || link.value().get().map(|r| match r {
+                        Ok(l) => {
+                            let path = format!("/join/{}", l.code.unwrap_or_default());
+                            view! {
+                                <p class="small">"Share this link (valid for 7 days): "
+                                    <a href=path.clone() data-testid="invite-link">{path.clone()}</a>
+                                </p>
+                            }.into_any()
+                        }
+                        Err(e) => view! { <p class="field-error" role="alert">{e.message}</p> }.into_any(),
+                    })}
+                </div>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn MembersPanel(room: Uuid, my_role: Option<Role>, direct: bool) -> impl IntoView {
+    let moderate = ServerAction::<Moderate>::new();
+    let members = Resource::new(
+        move || moderate.version().get(),
+        move |_| room_participants(room),
+    );
+    let me = CurrentUser::get();
+    let error = action_error(moderate);
+    view! {
+        <section class="card panel">
+            <h2>"Members"</h2>
+            <FormAlert error/>
+            <Transition fallback=|| view! { <p class="muted small">"Loading members…"</p> }>
+                {move || {
+                    let my_id = me.user().map(|u| u.id);
+                    members.get().map(|result| match result {
+                        Ok(list) => view! {
+                            <ul class="member-list" data-testid="members">
+                                {list.into_iter().map(|p| {
+                                    let is_me = Some(p.user.id) == my_id;
+                                    view! { <MemberRow p my_role is_me direct moderate room/> }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <p class="alert alert-error" role="alert">{e.message}</p> }.into_any(),
+                    })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn MemberRow(
+    p: Participant,
+    my_role: Option<Role>,
+    is_me: bool,
+    direct: bool,
+    moderate: ServerAction<Moderate>,
+    room: Uuid,
+) -> impl IntoView {
+    let user = p.user.id;
+    let can_moderate = !direct
+        && !is_me
+        && my_role.is_some_and(|mine| mine > p.role)
+        && my_role >= Some(Role::Admin);
+    let is_owner = my_role == Some(Role::Owner) && !direct && !is_me;
+    let act = move |action: MemberAction| {
+        moderate.dispatch(Moderate { room, user, action });
+    };
+    view! {
+        <li class="member">
+            <a href=format!("/u/{}", p.user.username) class="member-name">{p.user.display_name.clone()}</a>
+            {(!direct && p.role != Role::Member).then(|| view! { <span class="badge">{p.role.as_str()}</span> })}
+            <span class="member-actions">
+                {is_owner.then(|| {
+                    let (label, role) = if p.role == Role::Admin { ("Make member", Role::Member) } else { ("Make admin", Role::Admin) };
+                    view! {
+                        <button type="button" class="link-button" on:click=move |_| act(MemberAction::SetRole(role))>{label}</button>
+                        <button type="button" class="link-button" on:click=move |_| act(MemberAction::SetRole(Role::Owner))>"Make owner"</button>
+                    }
+                })}
+                {can_moderate.then(|| view! {
+                    <button type="button" class="link-button" on:click=move |_| act(MemberAction::Remove)>"Remove"</button>
+                    <button type="button" class="link-button danger" on:click=move |_| act(MemberAction::Ban)>"Ban"</button>
+                })}
+            </span>
+        </li>
+    }
+}
