@@ -16,7 +16,8 @@ async function signedIn(browser: Browser, name: string): Promise<Page> {
   await page.getByLabel("Email or username").fill(name);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/rooms$/);
+  await expect(page.getByTestId("account-name")).toHaveText(name);
+  await expect(page).toHaveURL(/127\.0\.0\.1:\d+\/rooms$/);
   return page;
 }
 

@@ -610,3 +610,41 @@ async fn directory_pages_filters_and_total_header() {
         .to_lowercase();
     assert!(exposed.contains("x-total-rooms"), "{exposed}");
 }
+
+#[tokio::test]
+async fn openapi_documents_every_room_endpoint() {
+    let app = TestApp::spawn(&[]).await;
+    let doc = app.get("/api/v1/openapi.json").await.json();
+    for (path, methods) in [
+        ("/api/v1/rooms", &["get", "post"][..]),
+        ("/api/v1/rooms/public", &["get"]),
+        ("/api/v1/rooms/{id}", &["get", "patch", "delete"]),
+        ("/api/v1/rooms/{id}/preview", &["get"]),
+        ("/api/v1/rooms/{id}/join", &["post"]),
+        ("/api/v1/rooms/{id}/leave", &["post"]),
+        ("/api/v1/rooms/{id}/mute", &["put"]),
+        ("/api/v1/rooms/{id}/participants", &["get"]),
+        (
+            "/api/v1/rooms/{id}/participants/{user_id}",
+            &["patch", "delete"],
+        ),
+        ("/api/v1/rooms/{id}/bans", &["get", "post"]),
+        ("/api/v1/rooms/{id}/bans/{user_id}", &["delete"]),
+        ("/api/v1/rooms/{id}/invitations", &["get", "post"]),
+        ("/api/v1/rooms/{id}/invite-links", &["get", "post"]),
+        ("/api/v1/rooms/{id}/invite-links/{link_id}", &["delete"]),
+        ("/api/v1/invitations", &["get"]),
+        ("/api/v1/invitations/{id}", &["delete"]),
+        ("/api/v1/invitations/{id}/accept", &["post"]),
+        ("/api/v1/invitations/{id}/decline", &["post"]),
+        ("/api/v1/invite-links/{code}/join", &["post"]),
+        ("/api/v1/dm/{user_id}", &["post"]),
+    ] {
+        for method in methods {
+            assert!(
+                doc["paths"][path][method].is_object(),
+                "{method} {path} undocumented"
+            );
+        }
+    }
+}
