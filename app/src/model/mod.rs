@@ -2,7 +2,9 @@
 
 pub mod auth;
 pub mod error;
+pub mod event;
 pub mod health;
+pub mod message;
 pub mod meta;
 pub mod room;
 pub mod user;

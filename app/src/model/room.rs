@@ -82,6 +82,8 @@ pub struct RoomSettings {
     pub slow_mode_seconds: u32,
     /// Whether senders may edit their messages.
     pub allow_editing: bool,
+    /// How long after sending a message may be edited, in seconds (0 = no limit).
+    pub edit_window_seconds: u32,
 }
 
 impl Default for RoomSettings {
@@ -90,6 +92,7 @@ impl Default for RoomSettings {
             who_can_post: PostPolicy::Everyone,
             slow_mode_seconds: 0,
             allow_editing: true,
+            edit_window_seconds: 0,
         }
     }
 }
@@ -361,8 +364,8 @@ impl RoomSettings {
         for (key, value) in changes {
             if !current.contains_key(key) {
                 return Err(format!(
-                    "Unknown setting {key:?}; known settings are who_can_post, slow_mode_seconds \
-                     and allow_editing."
+                    "Unknown setting {key:?}; known settings are who_can_post, slow_mode_seconds, \
+                     allow_editing and edit_window_seconds."
                 ));
             }
             current.insert(key.clone(), value.clone());

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod error;
 pub mod invitations;
+pub mod messages;
 pub mod passwords;
 pub mod rooms;
 pub mod tokens;
@@ -23,6 +24,8 @@ pub struct Services {
     pub rooms: rooms::RoomService,
     /// Invitations and invite links.
     pub invitations: invitations::InvitationService,
+    /// Messages, reactions, read markers and search.
+    pub messages: messages::MessageService,
     /// The infrastructure they run on.
     pub infra: Infra,
 }
@@ -40,11 +43,18 @@ impl Services {
         let users = users::UserService::new(infra.db.clone(), auth.clone());
         let rooms = rooms::RoomService::new(infra.db.clone(), infra.members.clone());
         let invitations = invitations::InvitationService::new(infra.db.clone(), rooms.clone());
+        let messages = messages::MessageService::new(
+            infra.db.clone(),
+            rooms.clone(),
+            infra.bus.clone(),
+            infra.limiter.clone(),
+        );
         Self {
             auth,
             users,
             rooms,
             invitations,
+            messages,
             infra,
         }
     }

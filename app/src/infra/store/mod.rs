@@ -2,6 +2,7 @@
 //! group. Functions take any executor so services can compose them inside a transaction.
 
 pub mod members;
+pub mod messages;
 pub mod rooms;
 pub mod sessions;
 pub mod users;

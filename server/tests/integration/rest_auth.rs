@@ -1,17 +1,15 @@
 //! Every `/api/v1/auth` and `/api/v1/users` endpoint through the real router, with each of
 //! their error codes, plus the browser's cookie session.
 
-mod common;
-
 use std::net::SocketAddr;
 
+use crate::common::{assert_error, TestApp};
 use axum::{
     body::Body,
     extract::ConnectInfo,
     http::{header, Request},
 };
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
-use common::{assert_error, TestApp};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "Correct-Horse-Battery";
@@ -585,7 +583,7 @@ async fn openapi_documents_every_account_endpoint() {
 }
 
 /// The value of `name` among the response's `Set-Cookie` headers.
-fn set_cookie(response: &common::TestResponse, name: &str) -> Option<String> {
+fn set_cookie(response: &crate::common::TestResponse, name: &str) -> Option<String> {
     response
         .headers
         .get_all(header::SET_COOKIE)

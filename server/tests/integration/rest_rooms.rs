@@ -1,9 +1,7 @@
 //! Room, membership, invitation and directory endpoints through the real router, including
 //! attempts to reach private rooms by outsiders, removed and banned users.
 
-mod common;
-
-use common::{assert_error, TestApp, TestResponse};
+use crate::common::{assert_error, TestApp, TestResponse};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "rooms-rest-password";

@@ -1,8 +1,6 @@
 //! The migrations build the whole data model from an empty database.
 
-mod common;
-
-use common::TestDb;
+use crate::common::TestDb;
 
 #[tokio::test]
 async fn migrations_create_the_data_model_from_empty() {

@@ -1,9 +1,7 @@
 //! The `/api/v1` group: JSON bodies, the shared error shape, CORS and the OpenAPI document.
 
-mod common;
-
+use crate::common::{assert_error, TestApp};
 use axum::{body::Body, http::Request};
-use common::{assert_error, TestApp};
 
 #[tokio::test]
 async fn meta_describes_the_server_and_its_backends() {

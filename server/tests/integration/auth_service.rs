@@ -1,7 +1,6 @@
 //! The auth and user services against the real PostgreSQL (and Redis for rate limits).
 
-mod common;
-
+use crate::common::TestApp;
 use app::{
     model::{
         auth::{LoginRequest, RegisterRequest},
@@ -12,7 +11,6 @@ use app::{
         ServiceError, Services,
     },
 };
-use common::TestApp;
 
 const PASSWORD: &str = "Tr0ub4dor&3-horse";
 

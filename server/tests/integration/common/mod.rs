@@ -1,6 +1,5 @@
 //! Test harness: every test gets its own freshly created and migrated database on the real
 //! PostgreSQL, dropped again when the test ends.
-#![allow(dead_code)] // each test binary uses a different part of the harness
 
 use std::{collections::HashMap, str::FromStr};
 

@@ -1,10 +1,8 @@
 //! `/healthz` and `/readyz` through the real router, against real and unreachable backends.
 
-mod common;
-
 use std::time::Duration;
 
-use common::TestApp;
+use crate::common::TestApp;
 
 #[tokio::test]
 async fn healthz_answers_without_touching_backends() {

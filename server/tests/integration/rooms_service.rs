@@ -1,7 +1,6 @@
 //! The room and invitation services against the real PostgreSQL and Redis.
 
-mod common;
-
+use crate::common::TestApp;
 use app::{
     model::{
         auth::RegisterRequest,
@@ -12,7 +11,6 @@ use app::{
         ServiceError, Services,
     },
 };
-use common::TestApp;
 use serde_json::json;
 use uuid::Uuid;
 

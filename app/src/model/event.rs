@@ -1,0 +1,48 @@
+//! Realtime events about a room, published on the bus after their cause commits and relayed
+//! to subscribed clients.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::message::{Message, Reaction};
+
+/// Something that happened in a room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RoomEvent {
+    /// A new message.
+    MessageCreated {
+        /// The message.
+        message: Message,
+    },
+    /// A message's text changed.
+    MessageEdited {
+        /// The message as it is now.
+        message: Message,
+    },
+    /// A message became a tombstone.
+    MessageDeleted {
+        /// The room.
+        room_id: Uuid,
+        /// The message.
+        message_id: Uuid,
+        /// Its seq.
+        seq: i64,
+    },
+    /// A message's reactions changed.
+    ReactionsChanged {
+        /// The room.
+        room_id: Uuid,
+        /// The message.
+        message_id: Uuid,
+        /// All its reactions now.
+        reactions: Vec<Reaction>,
+    },
+}
+
+impl RoomEvent {
+    /// The bus topic of a room's events.
+    pub fn topic(room_id: Uuid) -> String {
+        format!("room.{room_id}")
+    }
+}

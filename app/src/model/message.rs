@@ -1,0 +1,151 @@
+//! Messages as the API and UI see them, and the requests that create and change them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::user::PublicUser;
+
+/// Longest message body, in characters after trimming.
+pub const MESSAGE_MAX: usize = 4000;
+/// Most messages one history page returns.
+pub const HISTORY_MAX: i64 = 100;
+
+/// A message; deleted ones are tombstones with an empty body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Message {
+    /// Identifier.
+    pub id: Uuid,
+    /// The room.
+    pub room_id: Uuid,
+    /// Position in the room: gapless, increasing, the order everywhere.
+    pub seq: i64,
+    /// Who sent it (None once the account is gone).
+    pub sender: Option<PublicUser>,
+    /// Text (markdown-lite); empty once deleted.
+    pub body: String,
+    /// The message this replies to.
+    pub reply_to: Option<Uuid>,
+    /// The sender's idempotency key.
+    pub client_id: Option<String>,
+    /// Users mentioned with @username.
+    pub mentions: Vec<Uuid>,
+    /// Reactions, by emoji.
+    pub reactions: Vec<Reaction>,
+    /// When it was sent.
+    pub created_at: DateTime<Utc>,
+    /// When it was last edited.
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Whether it was deleted.
+    pub deleted: bool,
+}
+
+/// How many people reacted with one emoji, and whether the caller did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Reaction {
+    /// The emoji.
+    pub emoji: String,
+    /// How many users reacted with it.
+    pub count: i64,
+    /// Who they are.
+    pub user_ids: Vec<Uuid>,
+}
+
+/// Sends a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SendMessage {
+    /// Text, 1–4000 characters after trimming.
+    pub body: String,
+    /// Client-chosen key (1–64 characters): a retried send with the same key returns the
+    /// stored message instead of creating another.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// A message of the same room this replies to.
+    #[serde(default)]
+    pub reply_to: Option<Uuid>,
+}
+
+/// Replaces a message's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EditMessage {
+    /// New text, 1–4000 characters after trimming.
+    pub body: String,
+}
+
+/// Toggles the caller's reaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReactionToggle {
+    /// One emoji (1–32 characters).
+    pub emoji: String,
+}
+
+/// Moves the caller's read marker forward.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReadMarker {
+    /// The newest seq the caller has seen.
+    pub seq: i64,
+}
+
+/// A search result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SearchHit {
+    /// The matching message.
+    pub message: Message,
+    /// Its room's name.
+    pub room_name: String,
+}
+
+/// `@username` mentions in a body, lower-cased and without duplicates, in order.
+pub fn parse_mentions(body: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let chars: Vec<char> = body.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_word = i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_');
+        if chars[i] == '@' && starts_word {
+            let name: String = chars[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+                .collect();
+            let name = name.trim_end_matches(['.', '-']).to_lowercase();
+            if (3..=32).contains(&name.len()) && !found.contains(&name) {
+                found.push(name.clone());
+            }
+            i += 1 + name.len();
+        } else {
+            i += 1;
+        }
+    }
+    found.truncate(20);
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_are_words_starting_with_at() {
+        assert_eq!(
+            parse_mentions("hi @Ada and @bob.smith."),
+            ["ada", "bob.smith"]
+        );
+        assert_eq!(
+            parse_mentions("mail me at x@example.com"),
+            Vec::<String>::new()
+        );
+        assert_eq!(parse_mentions("@ada @ADA @ab"), ["ada"]);
+        assert!(parse_mentions("").is_empty());
+    }
+}

@@ -1,0 +1,424 @@
+//! Messages: sending with gapless per-room seqs and idempotent retries, history, edits,
+//! tombstones, reactions, read markers and search. Events go on the bus after commit.
+
+use std::{collections::HashMap, time::Duration};
+
+use chrono::Utc;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{
+    auth::Authenticated,
+    error::{ServiceError, ServiceResult},
+    rooms::RoomService,
+};
+use crate::{
+    infra::{
+        bus::EventBus,
+        rate_limit::{Limit, RateLimiter, Verdict},
+        store::messages::{self, MessageRow, NewMessage},
+    },
+    model::{
+        event::RoomEvent,
+        message::{
+            parse_mentions, EditMessage, Message, Reaction, SearchHit, SendMessage, HISTORY_MAX,
+            MESSAGE_MAX,
+        },
+        room::{PostPolicy, Role, RoomSettings},
+    },
+};
+
+/// Messages one user may send per window, across rooms.
+pub const SEND_LIMIT: Limit = Limit {
+    max: 30,
+    window: Duration::from_secs(10),
+};
+
+/// The message service.
+#[derive(Clone)]
+pub struct MessageService {
+    db: PgPool,
+    rooms: RoomService,
+    bus: EventBus,
+    limiter: RateLimiter,
+}
+
+impl MessageService {
+    /// Builds the service.
+    pub fn new(db: PgPool, rooms: RoomService, bus: EventBus, limiter: RateLimiter) -> Self {
+        Self {
+            db,
+            rooms,
+            bus,
+            limiter,
+        }
+    }
+
+    /// Sends a message. A retry with the same `client_id` returns the stored message (same id
+    /// and seq) instead of storing it twice.
+    pub async fn send(
+        &self,
+        auth: Authenticated,
+        room_id: Uuid,
+        req: SendMessage,
+    ) -> ServiceResult<Message> {
+        let (room, role) = self.rooms.visible(auth, room_id).await?;
+        let role =
+            role.ok_or_else(|| ServiceError::Forbidden("Join the room to post in it.".to_owned()))?;
+        let body = clean_body(&req.body)?;
+        let client_id = match req.client_id.as_deref().map(str::trim) {
+            Some(c) if c.is_empty() || c.chars().count() > 64 || c.contains('\0') => {
+                return Err(ServiceError::invalid(
+                    "client_id",
+                    "client_id must be 1 to 64 characters.",
+                ))
+            }
+            other => other,
+        };
+        if let Some(c) = client_id {
+            if let Some(existing) =
+                messages::by_client_id(&self.db, room_id, auth.user_id, c).await?
+            {
+                return self.with_reactions(existing).await;
+            }
+        }
+        let settings: RoomSettings =
+            serde_json::from_value(room.settings.clone()).unwrap_or_default();
+        if settings.who_can_post == PostPolicy::Admins && role < Role::Admin {
+            return Err(ServiceError::Forbidden(
+                "Only admins can post in this room.".to_owned(),
+            ));
+        }
+        if settings.slow_mode_seconds > 0 && role < Role::Admin {
+            if let Some(last) = messages::last_sent_at(&self.db, room_id, auth.user_id).await? {
+                let wait =
+                    i64::from(settings.slow_mode_seconds) - (Utc::now() - last).num_seconds();
+                if wait > 0 {
+                    return Err(ServiceError::RateLimited {
+                        retry_after: wait.unsigned_abs(),
+                    });
+                }
+            }
+        }
+        if let Verdict::Limited { retry_after } = self
+            .limiter
+            .hit(&format!("send:{}", auth.user_id), SEND_LIMIT)
+            .await
+        {
+            return Err(ServiceError::RateLimited { retry_after });
+        }
+        if let Some(reply) = req.reply_to {
+            let parent = messages::by_id(&self.db, reply).await?;
+            if parent.is_none_or(|p| p.room_id != room_id) {
+                return Err(ServiceError::invalid(
+                    "reply_to",
+                    "You can only reply to a message of this room.",
+                ));
+            }
+        }
+        let mentions = messages::user_ids_by_username(&self.db, &parse_mentions(&body)).await?;
+
+        let mut tx = self.db.begin().await?;
+        let seq = messages::next_seq(&mut tx, room_id)
+            .await?
+            .ok_or_else(super::rooms::not_found)?;
+        // Under the room lock: a concurrent retry of the same send committed first, so return
+        // its message (rolling back the seq we took keeps seqs gapless).
+        if let Some(c) = client_id {
+            if let Some(existing) =
+                messages::by_client_id(&mut *tx, room_id, auth.user_id, c).await?
+            {
+                tx.rollback().await?;
+                return self.with_reactions(existing).await;
+            }
+        }
+        let id = messages::insert(
+            &mut tx,
+            NewMessage {
+                room_id,
+                sender_id: auth.user_id,
+                seq,
+                body: &body,
+                reply_to: req.reply_to,
+                client_id,
+                mentions: &mentions,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        let message = self.load(id).await?;
+        self.publish(RoomEvent::MessageCreated {
+            message: message.clone(),
+        })
+        .await;
+        Ok(message)
+    }
+
+    /// A page of history: `after` a seq (oldest first) for catching up, or `before` a seq
+    /// (default: the newest) for scrolling back; returned in seq order.
+    pub async fn history(
+        &self,
+        auth: Authenticated,
+        room_id: Uuid,
+        before: Option<i64>,
+        after: Option<i64>,
+        limit: Option<i64>,
+    ) -> ServiceResult<Vec<Message>> {
+        self.rooms.visible(auth, room_id).await?;
+        let limit = limit.unwrap_or(50);
+        if !(1..=HISTORY_MAX).contains(&limit) {
+            return Err(ServiceError::invalid(
+                "limit",
+                "limit must be between 1 and 100",
+            ));
+        }
+        if before.is_some() && after.is_some() {
+            return Err(ServiceError::invalid(
+                "before",
+                "give before or after, not both",
+            ));
+        }
+        if before.is_some_and(|b| b < 0) || after.is_some_and(|a| a < 0) {
+            return Err(ServiceError::invalid("before", "seq must not be negative"));
+        }
+        let rows = messages::page(&self.db, room_id, before, after, limit).await?;
+        self.with_reactions_all(rows).await
+    }
+
+    /// Changes a message's text (its author, if the room allows editing and within its window).
+    pub async fn edit(
+        &self,
+        auth: Authenticated,
+        id: Uuid,
+        req: EditMessage,
+    ) -> ServiceResult<Message> {
+        let row = self.visible_message(auth, id).await?;
+        if row.sender_id != Some(auth.user_id) {
+            return Err(ServiceError::Forbidden(
+                "Only the author can edit a message.".to_owned(),
+            ));
+        }
+        if row.deleted_at.is_some() {
+            return Err(ServiceError::Conflict {
+                field: "id",
+                message: "This message was deleted.".to_owned(),
+            });
+        }
+        let room = crate::infra::store::rooms::by_id(&self.db, row.room_id)
+            .await?
+            .ok_or_else(super::rooms::not_found)?;
+        let settings: RoomSettings = serde_json::from_value(room.settings).unwrap_or_default();
+        if !settings.allow_editing {
+            return Err(ServiceError::Forbidden(
+                "Editing is turned off in this room.".to_owned(),
+            ));
+        }
+        let age = (Utc::now() - row.created_at).num_seconds();
+        if settings.edit_window_seconds > 0 && age > i64::from(settings.edit_window_seconds) {
+            return Err(ServiceError::Forbidden(
+                "This message can no longer be edited.".to_owned(),
+            ));
+        }
+        let body = clean_body(&req.body)?;
+        let mentions = messages::user_ids_by_username(&self.db, &parse_mentions(&body)).await?;
+        messages::edit(&self.db, id, &body, &mentions).await?;
+        let message = self.load(id).await?;
+        self.publish(RoomEvent::MessageEdited {
+            message: message.clone(),
+        })
+        .await;
+        Ok(message)
+    }
+
+    /// Deletes a message (its author, or an admin of the room): the content is erased.
+    pub async fn delete(&self, auth: Authenticated, id: Uuid) -> ServiceResult<()> {
+        let row = self.visible_message(auth, id).await?;
+        let role = self.rooms.role_of(row.room_id, auth.user_id).await?;
+        if row.sender_id != Some(auth.user_id) && role < Some(Role::Admin) {
+            return Err(ServiceError::Forbidden(
+                "Only the author or an admin can delete a message.".to_owned(),
+            ));
+        }
+        if row.deleted_at.is_none() {
+            messages::tombstone(&self.db, id).await?;
+            self.publish(RoomEvent::MessageDeleted {
+                room_id: row.room_id,
+                message_id: id,
+                seq: row.seq,
+            })
+            .await;
+        }
+        Ok(())
+    }
+
+    /// Adds or removes the caller's reaction; returns the message's reactions.
+    pub async fn toggle_reaction(
+        &self,
+        auth: Authenticated,
+        id: Uuid,
+        emoji: &str,
+    ) -> ServiceResult<Vec<Reaction>> {
+        let row = self.visible_message(auth, id).await?;
+        if self
+            .rooms
+            .role_of(row.room_id, auth.user_id)
+            .await?
+            .is_none()
+        {
+            return Err(ServiceError::Forbidden(
+                "Join the room to react.".to_owned(),
+            ));
+        }
+        if row.deleted_at.is_some() {
+            return Err(ServiceError::Conflict {
+                field: "id",
+                message: "This message was deleted.".to_owned(),
+            });
+        }
+        let emoji = emoji.trim();
+        if emoji.is_empty()
+            || emoji.chars().count() > 32
+            || emoji
+                .chars()
+                .any(|c| c.is_ascii_alphanumeric() || c.is_whitespace() || c.is_control())
+        {
+            return Err(ServiceError::invalid("emoji", "Give one emoji."));
+        }
+        messages::toggle_reaction(&self.db, id, auth.user_id, emoji).await?;
+        let reactions: Vec<Reaction> = messages::reactions(&self.db, &[id])
+            .await?
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
+        self.publish(RoomEvent::ReactionsChanged {
+            room_id: row.room_id,
+            message_id: id,
+            reactions: reactions.clone(),
+        })
+        .await;
+        Ok(reactions)
+    }
+
+    /// Moves the caller's read marker forward; returns the marker.
+    pub async fn mark_read(
+        &self,
+        auth: Authenticated,
+        room_id: Uuid,
+        seq: i64,
+    ) -> ServiceResult<i64> {
+        let (_, role) = self.rooms.visible(auth, room_id).await?;
+        if role.is_none() {
+            return Err(ServiceError::Forbidden("Join the room first.".to_owned()));
+        }
+        if seq < 0 {
+            return Err(ServiceError::invalid("seq", "seq must not be negative"));
+        }
+        Ok(messages::mark_read(&self.db, room_id, auth.user_id, seq).await?)
+    }
+
+    /// Full-text search over the caller's rooms.
+    pub async fn search(&self, auth: Authenticated, query: &str) -> ServiceResult<Vec<SearchHit>> {
+        let query = query.trim();
+        if query.is_empty() || query.chars().count() > 200 || query.contains('\0') {
+            return Err(ServiceError::invalid(
+                "q",
+                "Enter 1 to 200 characters to search for.",
+            ));
+        }
+        let hits = messages::search(&self.db, auth.user_id, query, 50).await?;
+        let ids: Vec<Uuid> = hits.iter().map(|(m, _)| m.id).collect();
+        let mut reactions = group(messages::reactions(&self.db, &ids).await?);
+        Ok(hits
+            .into_iter()
+            .map(|(row, room_name)| {
+                let r = reactions.remove(&row.id).unwrap_or_default();
+                SearchHit {
+                    message: row.into_message(r),
+                    room_name,
+                }
+            })
+            .collect())
+    }
+
+    async fn visible_message(&self, auth: Authenticated, id: Uuid) -> ServiceResult<MessageRow> {
+        let not_found = || ServiceError::NotFound("No such message.".to_owned());
+        let row = messages::by_id(&self.db, id).await?.ok_or_else(not_found)?;
+        // A message of a room the caller may not see does not exist for them.
+        self.rooms
+            .visible(auth, row.room_id)
+            .await
+            .map_err(|_| not_found())?;
+        Ok(row)
+    }
+
+    async fn load(&self, id: Uuid) -> ServiceResult<Message> {
+        let row = messages::by_id(&self.db, id)
+            .await?
+            .ok_or_else(|| ServiceError::Internal("message vanished".to_owned()))?;
+        self.with_reactions(row).await
+    }
+
+    async fn with_reactions(&self, row: MessageRow) -> ServiceResult<Message> {
+        let mut all = self.with_reactions_all(vec![row]).await?;
+        all.pop()
+            .ok_or_else(|| ServiceError::Internal("message vanished".to_owned()))
+    }
+
+    async fn with_reactions_all(&self, rows: Vec<MessageRow>) -> ServiceResult<Vec<Message>> {
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let mut reactions = group(messages::reactions(&self.db, &ids).await?);
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let r = reactions.remove(&row.id).unwrap_or_default();
+                row.into_message(r)
+            })
+            .collect())
+    }
+
+    async fn publish(&self, event: RoomEvent) {
+        let room_id = match &event {
+            RoomEvent::MessageCreated { message } | RoomEvent::MessageEdited { message } => {
+                message.room_id
+            }
+            RoomEvent::MessageDeleted { room_id, .. }
+            | RoomEvent::ReactionsChanged { room_id, .. } => *room_id,
+        };
+        let payload = match serde_json::to_vec(&event) {
+            Ok(p) => p,
+            Err(e) => return tracing::error!(error = %e, "cannot encode a room event"),
+        };
+        // Delivery is best effort: clients catch up from PostgreSQL by seq.
+        if let Err(e) = self.bus.publish(&RoomEvent::topic(room_id), &payload).await {
+            tracing::warn!(error = %e, room = %room_id, "cannot publish a room event");
+        }
+    }
+}
+
+fn group(pairs: Vec<(Uuid, Reaction)>) -> HashMap<Uuid, Vec<Reaction>> {
+    let mut map: HashMap<Uuid, Vec<Reaction>> = HashMap::new();
+    for (id, r) in pairs {
+        map.entry(id).or_default().push(r);
+    }
+    map
+}
+
+fn clean_body(body: &str) -> ServiceResult<String> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(ServiceError::invalid("body", "Write something first."));
+    }
+    if body.chars().count() > MESSAGE_MAX {
+        return Err(ServiceError::invalid(
+            "body",
+            format!("Messages can be at most {MESSAGE_MAX} characters."),
+        ));
+    }
+    if body.contains('\0') {
+        return Err(ServiceError::invalid(
+            "body",
+            "Messages may not contain NUL characters.",
+        ));
+    }
+    Ok(body.to_owned())
+}

@@ -1,0 +1,16 @@
+//! Integration tests: one binary (linking the app once) with a module per area. Each test gets
+//! its own database on the real PostgreSQL and talks to the real Redis and RabbitMQ.
+
+mod common;
+
+mod auth_service;
+mod event_bus;
+mod health;
+mod job_queue;
+mod membership_cache;
+mod migrations;
+mod rest_api;
+mod rest_auth;
+mod rest_rooms;
+mod rooms_service;
+mod startup;
