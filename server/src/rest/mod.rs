@@ -4,6 +4,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod invitations;
+pub mod messages;
 pub mod meta;
 pub mod openapi;
 pub mod rooms;
@@ -75,6 +76,17 @@ pub fn router(config: &Config) -> Router<AppState> {
         .route("/invitations/{id}/decline", post(invitations::decline))
         .route("/invite-links/{code}/join", post(invitations::join_by_link))
         .route("/dm/{user_id}", post(rooms::direct))
+        .route(
+            "/rooms/{id}/messages",
+            get(messages::history).post(messages::send),
+        )
+        .route("/rooms/{id}/read", post(messages::mark_read))
+        .route(
+            "/messages/{id}",
+            axum::routing::patch(messages::edit).delete(messages::delete),
+        )
+        .route("/messages/{id}/reactions", post(messages::react))
+        .route("/search", get(messages::search))
         .fallback(|| async { ApiError::NotFound("no such API endpoint".to_owned()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(cors(config))

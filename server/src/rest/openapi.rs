@@ -4,6 +4,7 @@ use app::model::{
     auth::{LoginRequest, RefreshRequest, RegisterRequest, SessionInfo, TokenResponse},
     error::{ErrorBody, ErrorDetail},
     health::{CheckResult, Readiness},
+    message::{EditMessage, Message, Reaction, ReactionToggle, ReadMarker, SearchHit, SendMessage},
     meta::ServerMeta,
     room::{
         Ban, BanRequest, CreateInviteLink, CreateRoom, Invitation, InvitationStatus, InviteLink,
@@ -18,7 +19,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{auth, invitations, meta, rooms, users};
+use super::{auth, invitations, messages, meta, rooms, users};
 
 /// The API description served at `/api/v1/openapi.json`.
 #[derive(OpenApi)]
@@ -42,6 +43,8 @@ use super::{auth, invitations, meta, rooms, users};
         invitations::invite, invitations::of_room, invitations::mine, invitations::accept,
         invitations::decline, invitations::revoke, invitations::create_link, invitations::links,
         invitations::revoke_link, invitations::join_by_link,
+        messages::history, messages::send, messages::edit, messages::delete, messages::react,
+        messages::mark_read, messages::search,
     ),
     components(schemas(
         ErrorBody, ErrorDetail, ServerMeta, Readiness, CheckResult, crate::health::Liveness,
@@ -50,6 +53,8 @@ use super::{auth, invitations, meta, rooms, users};
         Room, RoomSummary, MyRoom, MessagePreview, Participant, CreateRoom, UpdateRoom, RoleChange,
         BanRequest, Ban, InviteRequest, Invitation, InvitationStatus, CreateInviteLink, InviteLink,
         RoomKind, Role, RoomSettings, PostPolicy, rooms::MuteRequest,
+        Message, Reaction, SendMessage, EditMessage, ReactionToggle, ReadMarker, SearchHit,
+        messages::ReadState,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -59,6 +64,7 @@ use super::{auth, invitations, meta, rooms, users};
         (name = "users", description = "Own account and profile; other users"),
         (name = "rooms", description = "Rooms, the directory, membership, moderation, direct messages"),
         (name = "invitations", description = "Invitations to private rooms and invite links"),
+        (name = "messages", description = "Messages, reactions, read markers and search"),
     )
 )]
 pub struct ApiDoc;
