@@ -6,7 +6,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
-use crate::{browser_session, health, rest, state::AppState};
+use crate::{browser_session, health, rest, state::AppState, ws};
 
 /// Builds the complete application router.
 pub fn build(state: AppState) -> Router {
@@ -33,6 +33,7 @@ pub fn build(state: AppState) -> Router {
         ));
     site.route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/ws", get(ws::upgrade))
         .nest("/api/v1", rest::router(&state.infra.config))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

@@ -29,6 +29,13 @@ pub enum RoomEvent {
         /// Its seq.
         seq: i64,
     },
+    /// Someone is typing (ephemeral: never stored).
+    Typing {
+        /// The room.
+        room_id: Uuid,
+        /// Who.
+        user_id: Uuid,
+    },
     /// A message's reactions changed.
     ReactionsChanged {
         /// The room.
@@ -41,6 +48,18 @@ pub enum RoomEvent {
 }
 
 impl RoomEvent {
+    /// The room the event belongs to.
+    pub fn room_id(&self) -> Uuid {
+        match self {
+            RoomEvent::MessageCreated { message } | RoomEvent::MessageEdited { message } => {
+                message.room_id
+            }
+            RoomEvent::MessageDeleted { room_id, .. }
+            | RoomEvent::Typing { room_id, .. }
+            | RoomEvent::ReactionsChanged { room_id, .. } => *room_id,
+        }
+    }
+
     /// The bus topic of a room's events.
     pub fn topic(room_id: Uuid) -> String {
         format!("room.{room_id}")

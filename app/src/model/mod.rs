@@ -6,6 +6,7 @@ pub mod event;
 pub mod health;
 pub mod message;
 pub mod meta;
+pub mod realtime;
 pub mod room;
 pub mod user;
 pub mod validation;

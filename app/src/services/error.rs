@@ -41,6 +41,19 @@ pub enum ServiceError {
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
 impl ServiceError {
+    /// The machine-readable code clients see, the same on every transport.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::Invalid(_) => "validation_failed",
+            ServiceError::Conflict { .. } => "conflict",
+            ServiceError::Unauthenticated(_) => "unauthorized",
+            ServiceError::Forbidden(_) => "forbidden",
+            ServiceError::NotFound(_) => "not_found",
+            ServiceError::RateLimited { .. } => "rate_limited",
+            ServiceError::Internal(_) => "internal",
+        }
+    }
+
     /// A rule violation on `field`.
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         ServiceError::Invalid(FieldError::new(field, message))

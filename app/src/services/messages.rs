@@ -376,14 +376,22 @@ impl MessageService {
             .collect())
     }
 
-    async fn publish(&self, event: RoomEvent) {
-        let room_id = match &event {
-            RoomEvent::MessageCreated { message } | RoomEvent::MessageEdited { message } => {
-                message.room_id
-            }
-            RoomEvent::MessageDeleted { room_id, .. }
-            | RoomEvent::ReactionsChanged { room_id, .. } => *room_id,
-        };
+    /// Announces that the caller is typing (members only; not stored).
+    pub async fn typing(&self, auth: Authenticated, room_id: Uuid) -> ServiceResult<()> {
+        if self.rooms.role_of(room_id, auth.user_id).await?.is_none() {
+            return Err(super::rooms::not_found());
+        }
+        self.publish(RoomEvent::Typing {
+            room_id,
+            user_id: auth.user_id,
+        })
+        .await;
+        Ok(())
+    }
+
+    /// Publishes an event on the bus (best effort: clients catch up by seq).
+    pub async fn publish(&self, event: RoomEvent) {
+        let room_id = event.room_id();
         let payload = match serde_json::to_vec(&event) {
             Ok(p) => p,
             Err(e) => return tracing::error!(error = %e, "cannot encode a room event"),

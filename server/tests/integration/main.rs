@@ -16,3 +16,4 @@ mod rest_messages;
 mod rest_rooms;
 mod rooms_service;
 mod startup;
+mod websocket;

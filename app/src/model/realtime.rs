@@ -1,0 +1,124 @@
+//! The WebSocket frame protocol (see docs/realtime.md): JSON text frames tagged by `type`.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{event::RoomEvent, message::Message};
+
+/// Where a client is in a room's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomCursor {
+    /// The room.
+    pub room_id: Uuid,
+    /// The newest seq the client has; 0 for none.
+    #[serde(default)]
+    pub last_seq: i64,
+}
+
+/// Frames a client sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientFrame {
+    /// Start (or resume) receiving rooms' events; replays everything after `last_seq` first.
+    Subscribe {
+        /// Rooms and cursors.
+        rooms: Vec<RoomCursor>,
+    },
+    /// Stop receiving rooms' events.
+    Unsubscribe {
+        /// Rooms.
+        room_ids: Vec<Uuid>,
+    },
+    /// Sends a message; answered by `ack` (or `error` with the same `client_id`).
+    Send {
+        /// Room.
+        room_id: Uuid,
+        /// Text.
+        body: String,
+        /// Idempotency key; also echoed in the answer.
+        client_id: String,
+        /// Replied-to message.
+        #[serde(default)]
+        reply_to: Option<Uuid>,
+    },
+    /// The user is typing in a room.
+    Typing {
+        /// Room.
+        room_id: Uuid,
+    },
+    /// Moves the read marker.
+    Read {
+        /// Room.
+        room_id: Uuid,
+        /// Newest seq read.
+        seq: i64,
+    },
+    /// Keep-alive; answered by `pong`.
+    Ping {
+        /// Echoed back.
+        #[serde(default)]
+        nonce: Option<String>,
+    },
+}
+
+/// Frames the server sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// Something happened in a subscribed room.
+    Event {
+        /// The event.
+        event: RoomEvent,
+    },
+    /// A subscription is live: everything up to `last_seq` was sent.
+    Subscribed {
+        /// Room.
+        room_id: Uuid,
+        /// Newest seq sent so far.
+        last_seq: i64,
+    },
+    /// A `send` was stored.
+    Ack {
+        /// The client's key.
+        client_id: String,
+        /// The stored message.
+        message: Message,
+    },
+    /// Someone is typing.
+    Typing {
+        /// Room.
+        room_id: Uuid,
+        /// Who.
+        user_id: Uuid,
+    },
+    /// The read marker moved.
+    ReadMarker {
+        /// Room.
+        room_id: Uuid,
+        /// The marker.
+        last_read_seq: i64,
+    },
+    /// The client no longer receives a room (removed, banned, left or the room was deleted).
+    Unsubscribed {
+        /// Room.
+        room_id: Uuid,
+        /// Why, e.g. `not_a_member`.
+        reason: String,
+    },
+    /// A frame failed; the connection stays open.
+    Error {
+        /// Machine-readable code, as in the REST API.
+        code: String,
+        /// Human-readable message.
+        message: String,
+        /// The `client_id` of the failed `send`, if it was one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+    },
+    /// Answer to `ping`.
+    Pong {
+        /// The ping's nonce.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nonce: Option<String>,
+    },
+}

@@ -1,0 +1,405 @@
+//! One WebSocket connection: reads client frames, relays bus events of subscribed rooms in seq
+//! order without gaps or duplicates, and keeps the connection honest (heartbeats, a bounded
+//! send queue, live membership checks).
+
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
+
+use app::{
+    infra::bus::BusMessage,
+    model::{
+        event::RoomEvent,
+        message::{Message, SendMessage},
+        realtime::{ClientFrame, RoomCursor, ServerFrame},
+    },
+    services::{auth::Authenticated, ServiceError},
+};
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
+use futures::{SinkExt, StreamExt};
+use tokio::sync::{broadcast::error::RecvError, mpsc};
+use uuid::Uuid;
+
+use crate::state::AppState;
+
+/// Frames queued for a client before it counts as too slow and is disconnected.
+const OUTBOUND_CAPACITY: usize = 512;
+/// How often the server pings.
+const PING_EVERY: Duration = Duration::from_secs(20);
+/// Silence after which a connection is considered dead.
+const DEAD_AFTER: Duration = Duration::from_secs(60);
+/// Most rooms one connection may follow.
+const MAX_SUBSCRIPTIONS: usize = 500;
+/// Messages fetched per history query while catching up.
+const CATCH_UP_PAGE: i64 = 100;
+/// Least time between two typing notices of one connection in one room.
+const TYPING_EVERY: Duration = Duration::from_secs(2);
+
+/// Close codes (4000–4999 are for applications).
+mod close {
+    /// No frame or pong for too long.
+    pub const HEARTBEAT: u16 = 4000;
+    /// The client did not read fast enough.
+    pub const TOO_SLOW: u16 = 4001;
+    /// This instance missed bus events; reconnect and catch up.
+    pub const LAGGED: u16 = 4002;
+}
+
+enum Outbound {
+    Text(String),
+    Ping,
+}
+
+/// Runs the connection until either side closes it.
+pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated) {
+    let (mut sink, mut stream) = socket.split();
+    let (out_tx, mut out_rx) = mpsc::channel::<Outbound>(OUTBOUND_CAPACITY);
+    let (close_tx, mut close_rx) = mpsc::channel::<(u16, &'static str)>(1);
+    let writer = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                biased;
+                Some((code, reason)) = close_rx.recv() => {
+                    let frame = CloseFrame { code, reason: reason.into() };
+                    let _ = sink.send(WsMessage::Close(Some(frame))).await;
+                    break;
+                }
+                next = out_rx.recv() => {
+                    let sent = match next {
+                        Some(Outbound::Text(text)) => sink.send(WsMessage::Text(text.into())).await,
+                        Some(Outbound::Ping) => sink.send(WsMessage::Ping(Vec::new().into())).await,
+                        None => break,
+                    };
+                    if sent.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+
+    let mut bus = state.infra.bus.subscribe();
+    let mut conn = Connection {
+        state,
+        auth,
+        out: out_tx,
+        subscriptions: HashMap::new(),
+        last_typing: HashMap::new(),
+        closing: None,
+    };
+    let mut heartbeat = tokio::time::interval(PING_EVERY);
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            incoming = stream.next() => match incoming {
+                Some(Ok(WsMessage::Text(text))) => {
+                    last_heard = Instant::now();
+                    conn.handle_text(text.as_str()).await;
+                }
+                Some(Ok(WsMessage::Binary(_))) => {
+                    last_heard = Instant::now();
+                    conn.error("bad_request", "send JSON text frames, not binary ones", None);
+                }
+                Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => last_heard = Instant::now(),
+                Some(Ok(WsMessage::Close(_))) | Some(Err(_)) | None => break,
+            },
+            event = bus.recv() => match event {
+                Ok(message) => conn.relay(message).await,
+                Err(RecvError::Lagged(_)) => conn.close(close::LAGGED, "missed events; reconnect and catch up"),
+                Err(RecvError::Closed) => break,
+            },
+            _ = heartbeat.tick() => {
+                if last_heard.elapsed() > DEAD_AFTER {
+                    conn.close(close::HEARTBEAT, "no heartbeat");
+                } else if conn.out.try_send(Outbound::Ping).is_err() {
+                    conn.close(close::TOO_SLOW, "too slow to keep up; reconnect and catch up");
+                }
+            }
+        }
+        if let Some((code, reason)) = conn.closing {
+            let _ = close_tx.try_send((code, reason));
+            break;
+        }
+    }
+    drop(conn);
+    // A stuck client must not keep the task alive: give the writer a moment, then drop it.
+    let mut writer = writer;
+    if tokio::time::timeout(Duration::from_secs(5), &mut writer)
+        .await
+        .is_err()
+    {
+        writer.abort();
+    }
+}
+
+struct Subscription {
+    /// Newest seq sent to the client.
+    last_seq: i64,
+}
+
+struct Connection {
+    state: AppState,
+    auth: Authenticated,
+    out: mpsc::Sender<Outbound>,
+    subscriptions: HashMap<Uuid, Subscription>,
+    last_typing: HashMap<Uuid, Instant>,
+    closing: Option<(u16, &'static str)>,
+}
+
+impl Connection {
+    fn send(&mut self, frame: &ServerFrame) {
+        if self.closing.is_some() {
+            return;
+        }
+        let text = match serde_json::to_string(frame) {
+            Ok(text) => text,
+            Err(e) => return tracing::error!(error = %e, "cannot encode a frame"),
+        };
+        // A full queue means the client cannot keep up; it must not slow the room down.
+        if self.out.try_send(Outbound::Text(text)).is_err() {
+            self.close(
+                close::TOO_SLOW,
+                "too slow to keep up; reconnect and catch up",
+            );
+        }
+    }
+
+    fn close(&mut self, code: u16, reason: &'static str) {
+        self.closing.get_or_insert((code, reason));
+    }
+
+    fn error(&mut self, code: &str, message: &str, client_id: Option<String>) {
+        self.send(&ServerFrame::Error {
+            code: code.to_owned(),
+            message: message.to_owned(),
+            client_id,
+        });
+    }
+
+    fn service_error(&mut self, e: &ServiceError, client_id: Option<String>) {
+        let message = match e {
+            ServiceError::Internal(detail) => {
+                tracing::error!(%detail, "internal error on the realtime channel");
+                "something went wrong; try again".to_owned()
+            }
+            other => other.to_string(),
+        };
+        self.error(e.code(), &message, client_id);
+    }
+
+    async fn handle_text(&mut self, text: &str) {
+        let frame: ClientFrame = match serde_json::from_str(text) {
+            Ok(frame) => frame,
+            Err(e) => return self.error("bad_request", &format!("unreadable frame: {e}"), None),
+        };
+        match frame {
+            ClientFrame::Subscribe { rooms } => self.subscribe(rooms).await,
+            ClientFrame::Unsubscribe { room_ids } => {
+                for id in room_ids {
+                    self.subscriptions.remove(&id);
+                }
+            }
+            ClientFrame::Send {
+                room_id,
+                body,
+                client_id,
+                reply_to,
+            } => {
+                let req = SendMessage {
+                    body,
+                    client_id: Some(client_id.clone()),
+                    reply_to,
+                };
+                match self
+                    .state
+                    .services
+                    .messages
+                    .send(self.auth, room_id, req)
+                    .await
+                {
+                    Ok(message) => self.send(&ServerFrame::Ack { client_id, message }),
+                    Err(e) => self.service_error(&e, Some(client_id)),
+                }
+            }
+            ClientFrame::Typing { room_id } => {
+                let now = Instant::now();
+                let recent = self
+                    .last_typing
+                    .get(&room_id)
+                    .is_some_and(|at| now.duration_since(*at) < TYPING_EVERY);
+                if !recent {
+                    self.last_typing.insert(room_id, now);
+                    if let Err(e) = self
+                        .state
+                        .services
+                        .messages
+                        .typing(self.auth, room_id)
+                        .await
+                    {
+                        self.service_error(&e, None);
+                    }
+                }
+            }
+            ClientFrame::Read { room_id, seq } => {
+                match self
+                    .state
+                    .services
+                    .messages
+                    .mark_read(self.auth, room_id, seq)
+                    .await
+                {
+                    Ok(last_read_seq) => self.send(&ServerFrame::ReadMarker {
+                        room_id,
+                        last_read_seq,
+                    }),
+                    Err(e) => self.service_error(&e, None),
+                }
+            }
+            ClientFrame::Ping { nonce } => self.send(&ServerFrame::Pong { nonce }),
+        }
+    }
+
+    /// Replays each room from its cursor, then follows it live.
+    async fn subscribe(&mut self, cursors: Vec<RoomCursor>) {
+        for cursor in cursors {
+            if self.subscriptions.len() >= MAX_SUBSCRIPTIONS
+                && !self.subscriptions.contains_key(&cursor.room_id)
+            {
+                return self.error(
+                    "validation_failed",
+                    "too many subscriptions on one connection",
+                    None,
+                );
+            }
+            let room_id = cursor.room_id;
+            match self
+                .state
+                .services
+                .rooms
+                .role_of(room_id, self.auth.user_id)
+                .await
+            {
+                Ok(Some(_)) => {}
+                Ok(None) => {
+                    self.error("not_found", &format!("no such room: {room_id}"), None);
+                    continue;
+                }
+                Err(e) => {
+                    self.service_error(&e, None);
+                    continue;
+                }
+            }
+            let start = cursor.last_seq.max(0);
+            self.subscriptions
+                .insert(room_id, Subscription { last_seq: start });
+            // Events published while this runs wait in the bus receiver and are deduplicated
+            // by seq afterwards, so the boundary has neither a gap nor a repeat.
+            if !self.catch_up(room_id, i64::MAX).await {
+                continue;
+            }
+            let last_seq = self
+                .subscriptions
+                .get(&room_id)
+                .map_or(start, |s| s.last_seq);
+            self.send(&ServerFrame::Subscribed { room_id, last_seq });
+        }
+    }
+
+    /// Sends the room's messages after the subscription's cursor and before `until`; false
+    /// if the room can no longer be read.
+    async fn catch_up(&mut self, room_id: Uuid, until: i64) -> bool {
+        loop {
+            let Some(after) = self.subscriptions.get(&room_id).map(|s| s.last_seq) else {
+                return false;
+            };
+            if after + 1 >= until {
+                return true;
+            }
+            let page = self
+                .state
+                .services
+                .messages
+                .history(self.auth, room_id, None, Some(after), Some(CATCH_UP_PAGE))
+                .await;
+            let page: Vec<Message> = match page {
+                Ok(page) => page,
+                Err(e) => {
+                    self.subscriptions.remove(&room_id);
+                    self.service_error(&e, None);
+                    return false;
+                }
+            };
+            let full = page.len() as i64 == CATCH_UP_PAGE;
+            for message in page.into_iter().filter(|m| m.seq < until) {
+                self.deliver_message(message);
+            }
+            if !full || self.closing.is_some() {
+                return true;
+            }
+        }
+    }
+
+    fn deliver_message(&mut self, message: Message) {
+        let Some(sub) = self.subscriptions.get_mut(&message.room_id) else {
+            return;
+        };
+        if message.seq <= sub.last_seq {
+            return;
+        }
+        sub.last_seq = message.seq;
+        self.send(&ServerFrame::Event {
+            event: RoomEvent::MessageCreated { message },
+        });
+    }
+
+    async fn relay(&mut self, bus: BusMessage) {
+        let Some(room_id) = bus
+            .topic
+            .strip_prefix("room.")
+            .and_then(|id| id.parse::<Uuid>().ok())
+        else {
+            return;
+        };
+        if !self.subscriptions.contains_key(&room_id) {
+            return;
+        }
+        let event: RoomEvent = match serde_json::from_slice(&bus.payload) {
+            Ok(event) => event,
+            Err(e) => return tracing::warn!(error = %e, "unreadable room event on the bus"),
+        };
+        // Membership is checked on every event, so removal takes effect at once.
+        match self
+            .state
+            .services
+            .rooms
+            .role_of(room_id, self.auth.user_id)
+            .await
+        {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                self.subscriptions.remove(&room_id);
+                return self.send(&ServerFrame::Unsubscribed {
+                    room_id,
+                    reason: "not_a_member".to_owned(),
+                });
+            }
+            Err(e) => return tracing::warn!(error = %e, "membership check failed; event withheld"),
+        }
+        match event {
+            RoomEvent::MessageCreated { message } => {
+                // Another instance may publish seq n+1 before n arrives: fill the gap from
+                // PostgreSQL so the client always sees the room in order.
+                if !self.catch_up(room_id, message.seq).await {
+                    return;
+                }
+                self.deliver_message(message);
+            }
+            RoomEvent::Typing { user_id, .. } if user_id == self.auth.user_id => {}
+            RoomEvent::Typing { room_id, user_id } => {
+                self.send(&ServerFrame::Typing { room_id, user_id })
+            }
+            other => self.send(&ServerFrame::Event { event: other }),
+        }
+    }
+}
