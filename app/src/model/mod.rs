@@ -4,6 +4,7 @@ pub mod auth;
 pub mod error;
 pub mod event;
 pub mod health;
+pub mod markup;
 pub mod message;
 pub mod meta;
 pub mod realtime;
