@@ -36,6 +36,22 @@ pub struct PublicUser {
     pub avatar_url: Option<String>,
 }
 
+impl PublicUser {
+    /// A user from the nullable columns of an outer join; `None` when the user is gone.
+    pub fn from_columns(
+        id: Option<Uuid>,
+        username: Option<String>,
+        display_name: Option<String>,
+    ) -> Option<PublicUser> {
+        Some(PublicUser {
+            id: id?,
+            username: username?,
+            display_name: display_name?,
+            avatar_url: None,
+        })
+    }
+}
+
 /// Optional personal details of a user.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

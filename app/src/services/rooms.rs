@@ -240,15 +240,8 @@ impl RoomService {
         Ok(rows
             .into_iter()
             .map(|r| {
-                let peer = match (r.peer_id, r.peer_username, r.peer_display_name) {
-                    (Some(id), Some(username), Some(display_name)) => Some(PublicUser {
-                        id,
-                        username,
-                        display_name,
-                        avatar_url: None,
-                    }),
-                    _ => None,
-                };
+                let peer =
+                    PublicUser::from_columns(r.peer_id, r.peer_username, r.peer_display_name);
                 let direct = r.kind == "direct";
                 MyRoom {
                     id: r.id,

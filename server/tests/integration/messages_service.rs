@@ -2,15 +2,11 @@
 
 use app::{
     model::{
-        auth::RegisterRequest,
         event::RoomEvent,
         message::{EditMessage, SendMessage},
         room::{CreateRoom, Role, UpdateRoom},
     },
-    services::{
-        auth::{Authenticated, ClientInfo},
-        ServiceError, Services,
-    },
+    services::{auth::Authenticated, ServiceError, Services},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -18,26 +14,7 @@ use uuid::Uuid;
 use crate::common::TestApp;
 
 async fn user(s: &Services, name: &str) -> Authenticated {
-    let t = s
-        .auth
-        .register(
-            RegisterRequest {
-                email: format!("{name}@example.com"),
-                username: name.into(),
-                password: "messages-test-password".into(),
-                display_name: None,
-            },
-            &ClientInfo {
-                ip: Some(format!("test-{name}")),
-                user_agent: None,
-            },
-        )
-        .await
-        .expect("register");
-    Authenticated {
-        user_id: t.user.id,
-        session_id: t.session_id,
-    }
+    crate::common::service_user(s, name).await
 }
 
 async fn public_room(s: &Services, owner: Authenticated, members: &[Authenticated]) -> Uuid {

@@ -2,41 +2,14 @@
 
 use crate::common::TestApp;
 use app::{
-    model::{
-        auth::RegisterRequest,
-        room::{BanRequest, CreateInviteLink, CreateRoom, InviteRequest, Role, UpdateRoom},
-    },
-    services::{
-        auth::{Authenticated, ClientInfo},
-        ServiceError, Services,
-    },
+    model::room::{BanRequest, CreateInviteLink, CreateRoom, InviteRequest, Role, UpdateRoom},
+    services::{auth::Authenticated, ServiceError, Services},
 };
 use serde_json::json;
 use uuid::Uuid;
 
 async fn user(s: &Services, name: &str) -> Authenticated {
-    let t = s
-        .auth
-        .register(
-            RegisterRequest {
-                email: format!("{name}@example.com"),
-                username: name.into(),
-                password: "rooms-test-password".into(),
-                display_name: None,
-            },
-            // Each test user comes from its own address, so the registration limit stays out of
-            // the way of tests about rooms.
-            &ClientInfo {
-                ip: Some(format!("test-{name}")),
-                user_agent: None,
-            },
-        )
-        .await
-        .expect("register");
-    Authenticated {
-        user_id: t.user.id,
-        session_id: t.session_id,
-    }
+    crate::common::service_user(s, name).await
 }
 
 async fn room(s: &Services, owner: Authenticated, name: &str, private: bool) -> Uuid {

@@ -309,15 +309,7 @@ struct InvitationView {
 
 impl From<InvitationView> for Invitation {
     fn from(v: InvitationView) -> Self {
-        let inviter = match (v.inviter_id, v.inviter_username, v.inviter_name) {
-            (Some(id), Some(username), Some(display_name)) => Some(PublicUser {
-                id,
-                username,
-                display_name,
-                avatar_url: None,
-            }),
-            _ => None,
-        };
+        let inviter = PublicUser::from_columns(v.inviter_id, v.inviter_username, v.inviter_name);
         Invitation {
             id: v.id,
             room_id: v.room_id,

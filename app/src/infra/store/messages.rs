@@ -44,15 +44,8 @@ pub struct MessageRow {
 impl MessageRow {
     /// The API view, with the given reactions.
     pub fn into_message(self, reactions: Vec<Reaction>) -> Message {
-        let sender = match (self.sender_id, self.sender_username, self.sender_name) {
-            (Some(id), Some(username), Some(display_name)) => Some(PublicUser {
-                id,
-                username,
-                display_name,
-                avatar_url: None,
-            }),
-            _ => None,
-        };
+        let sender =
+            PublicUser::from_columns(self.sender_id, self.sender_username, self.sender_name);
         Message {
             id: self.id,
             room_id: self.room_id,

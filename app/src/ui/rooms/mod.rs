@@ -40,3 +40,16 @@ pub fn room_id_param() -> Memo<Option<Uuid>> {
     let params = leptos_router::hooks::use_params_map();
     Memo::new(move |_| params.read().get("id").and_then(|id| id.parse().ok()))
 }
+
+/// The room behind a route parameter; a malformed id is simply a room that does not exist.
+pub async fn load_room(
+    id: Option<Uuid>,
+) -> Result<crate::model::room::Room, crate::model::error::ErrorDetail> {
+    match id {
+        Some(id) => crate::api::rooms::get_room(id).await,
+        None => Err(crate::model::error::ErrorDetail::new(
+            "not_found",
+            "No such room.",
+        )),
+    }
+}

@@ -5,11 +5,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 use uuid::Uuid;
 
-use super::{frame::RoomsFrame, room_id_param, RoomsChanged};
+use super::{frame::RoomsFrame, load_room, room_id_param, RoomsChanged};
 use crate::{
     api::rooms::{
-        get_room, room_participants, CreateInviteLink, InviteToRoom, JoinRoom, LeaveRoom,
-        MemberAction, Moderate,
+        room_participants, CreateInviteLink, InviteToRoom, JoinRoom, LeaveRoom, MemberAction,
+        Moderate,
     },
     model::room::{Participant, Role, Room, RoomKind},
     ui::{
@@ -32,18 +32,7 @@ pub fn RoomPage() -> impl IntoView {
 fn RoomView() -> impl IntoView {
     let id = room_id_param();
     let version = RwSignal::new(0u32);
-    let room = Resource::new(
-        move || (id.get(), version.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => get_room(id).await,
-                None => Err(crate::model::error::ErrorDetail::new(
-                    "not_found",
-                    "No such room.",
-                )),
-            }
-        },
-    );
+    let room = Resource::new(move || (id.get(), version.get()), |(id, _)| load_room(id));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading room…"</p> }>
             {move || {

@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
-use super::{frame::RoomsFrame, room_id_param, RoomsChanged};
+use super::{frame::RoomsFrame, load_room, room_id_param, RoomsChanged};
 use crate::{
-    api::rooms::{get_room, DeleteRoom, UpdateRoom},
+    api::rooms::{DeleteRoom, UpdateRoom},
     model::{
         room::{self, PostPolicy, Role, Room},
         validation,
@@ -18,18 +18,7 @@ use crate::{
 #[component]
 pub fn RoomSettingsPage() -> impl IntoView {
     let id = room_id_param();
-    let room = Resource::new(
-        move || id.get(),
-        |id| async move {
-            match id {
-                Some(id) => get_room(id).await,
-                None => Err(crate::model::error::ErrorDetail::new(
-                    "not_found",
-                    "No such room.",
-                )),
-            }
-        },
-    );
+    let room = Resource::new(move || id.get(), load_room);
     view! {
         <Title text="Room settings"/>
         <RoomsFrame>

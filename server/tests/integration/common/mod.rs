@@ -273,3 +273,31 @@ pub fn assert_error(response: &TestResponse, status: u16, code: &str) {
         "error message missing: {body}"
     );
 }
+
+/// Registers `name` through the service (from an address of its own, so the registration
+/// limit stays out of the way) and returns the caller it authenticates as.
+pub async fn service_user(
+    services: &app::services::Services,
+    name: &str,
+) -> app::services::auth::Authenticated {
+    let tokens = services
+        .auth
+        .register(
+            app::model::auth::RegisterRequest {
+                email: format!("{name}@example.com"),
+                username: name.into(),
+                password: "service-test-password".into(),
+                display_name: None,
+            },
+            &app::services::auth::ClientInfo {
+                ip: Some(format!("test-{name}")),
+                user_agent: None,
+            },
+        )
+        .await
+        .expect("register");
+    app::services::auth::Authenticated {
+        user_id: tokens.user.id,
+        session_id: tokens.session_id,
+    }
+}
