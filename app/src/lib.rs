@@ -6,6 +6,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod live;
 pub mod model;
 pub mod ui;
 

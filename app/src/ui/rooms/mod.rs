@@ -1,6 +1,7 @@
 //! The rooms area: sidebar, directory, creation, room page with members and moderation,
 //! settings, invitations, invite links and direct messages.
 
+pub mod chat;
 pub mod directory;
 pub mod frame;
 pub mod home;

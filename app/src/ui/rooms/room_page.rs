@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 use uuid::Uuid;
 
-use super::{frame::RoomsFrame, load_room, room_id_param, RoomsChanged};
+use super::{chat::Chat, frame::RoomsFrame, load_room, room_id_param, RoomsChanged};
 use crate::{
     api::rooms::{
         room_participants, CreateInviteLink, InviteToRoom, JoinRoom, LeaveRoom, MemberAction,
@@ -79,6 +79,8 @@ fn RoomDetails(room: Room, version: RwSignal<u32>) -> impl IntoView {
     });
     let leave_error = action_error(leave);
     let is_admin = role >= Some(Role::Admin);
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
     let prefix = if direct {
         "@"
     } else if room.is_private {
@@ -120,15 +122,19 @@ fn RoomDetails(room: Room, version: RwSignal<u32>) -> impl IntoView {
                 </div>
             </header>
             <FormAlert error=leave_error/>
-            <div class="room-body">
-                <section class="room-timeline card" aria-label="Messages">
-                    <p class="muted">"Messages in this room will appear here."</p>
-                </section>
-                <aside class="room-side">
-                    {(room.is_private && role.is_some() && !direct).then(|| view! { <InvitePanel room=id admin=is_admin/> })}
-                    <MembersPanel room=id my_role=role direct/>
-                </aside>
-            </div>
+            // Conversation and members load in the browser: they are live state, and resources
+            // nested in the room's own resource do not hydrate reliably.
+            {move || mounted.get().then(|| view! {
+                <div class="room-body">
+                    <section class="room-timeline card" aria-label="Messages">
+                        <Chat room=id my_role=role/>
+                    </section>
+                    <aside class="room-side">
+                        {(room.is_private && role.is_some() && !direct).then(|| view! { <InvitePanel room=id admin=is_admin/> })}
+                        <MembersPanel room=id my_role=role direct/>
+                    </aside>
+                </div>
+            })}
         </section>
     }
 }

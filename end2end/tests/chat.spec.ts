@@ -1,0 +1,63 @@
+import { Browser, expect, Page, test } from "@playwright/test";
+
+const stamp = Date.now().toString(36);
+const password = "chat e2e password 42";
+
+async function signedIn(browser: Browser, name: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  const response = await page.request.post("/api/v1/auth/register", {
+    data: { email: `${name}@example.com`, username: name, password, display_name: name },
+  });
+  expect(response.status()).toBe(201);
+  await page.goto("/signin?next=/rooms");
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await page.getByLabel("Email or username").fill(name);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("account-name")).toHaveText(name);
+  return page;
+}
+
+test("two people chat live; reactions, deletion and a reload agree", async ({ browser }) => {
+  const ann = await signedIn(browser, `ann_${stamp}`);
+  const ben = await signedIn(browser, `ben_${stamp}`);
+
+  await ann.goto("/rooms/new");
+  await expect(ann.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await ann.getByLabel("Name").fill(`Chat ${stamp}`);
+  await ann.getByRole("button", { name: "Create room" }).click();
+  await expect(ann.getByTestId("room-name")).toContainText(`Chat ${stamp}`);
+  const roomUrl = ann.url();
+
+  await ben.goto(roomUrl);
+  await expect(ben.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await ben.getByRole("button", { name: "Join room" }).click();
+  await expect(ben.getByTestId("chat-status")).toHaveText("Live");
+  await expect(ann.getByTestId("chat-status")).toHaveText("Live");
+
+  // Enter sends; the other side sees it without reloading.
+  await ann.getByRole("textbox", { name: "Message", exact: true }).fill("Hello **Ben**, see <b>this</b>");
+  await ann.getByRole("textbox", { name: "Message", exact: true }).press("Enter");
+  const benMessages = ben.getByTestId("messages");
+  await expect(benMessages).toContainText("Hello Ben, see <b>this</b>");
+  await expect(benMessages.locator("strong")).toHaveText("Ben");
+  await expect(benMessages.locator("b")).toHaveCount(0);
+
+  await ben.getByRole("textbox", { name: "Message", exact: true }).fill("Hi Ann!");
+  await ben.getByRole("button", { name: "Send" }).click();
+  await expect(ann.getByTestId("messages")).toContainText("Hi Ann!");
+
+  // A reaction from Ann shows up for Ben.
+  await ann.getByRole("button", { name: "React with thumbs up" }).last().click();
+  await expect(benMessages.getByRole("button", { name: "👍 1" })).toBeVisible();
+
+  // Ben deletes his message; Ann sees the tombstone.
+  await ben.getByRole("button", { name: "Delete" }).click();
+  await expect(ann.getByTestId("messages")).toContainText("This message was deleted.");
+
+  // After a reload the history is the same, each message once.
+  await ben.reload();
+  await expect(ben.getByTestId("messages").locator("li.message")).toHaveCount(2);
+  await expect(ben.getByTestId("messages")).toContainText("Hello Ben");
+  await expect(ben.getByTestId("messages")).toContainText("This message was deleted.");
+});
