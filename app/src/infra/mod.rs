@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod health;
 pub mod membership_cache;
+pub mod presence;
 pub mod queue;
 pub mod rate_limit;
 pub mod redis_conn;
@@ -20,6 +21,7 @@ use self::{
     config::{redact_url, Backend, Config},
     db::DbError,
     membership_cache::MembershipCache,
+    presence::PresenceStore,
     queue::JobQueue,
     rate_limit::RateLimiter,
 };
@@ -55,6 +57,8 @@ pub struct Infra {
     pub limiter: RateLimiter,
     /// Room participants cache (Redis when configured).
     pub members: MembershipCache,
+    /// Who is connected (Redis when configured).
+    pub presence: PresenceStore,
     /// The configuration these were built from.
     pub config: Arc<Config>,
 }
@@ -88,6 +92,10 @@ impl Infra {
             Some(conn) => MembershipCache::redis(conn.clone(), &config.redis_namespace),
             None => MembershipCache::in_process(&config.redis_namespace),
         };
+        let presence = match &redis {
+            Some(conn) => PresenceStore::redis(conn.clone(), &config.redis_namespace),
+            None => PresenceStore::in_process(&config.redis_namespace),
+        };
         Ok(Self {
             db,
             redis,
@@ -95,6 +103,7 @@ impl Infra {
             queue,
             limiter,
             members,
+            presence,
             config: Arc::new(config),
         })
     }

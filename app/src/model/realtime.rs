@@ -5,6 +5,18 @@ use uuid::Uuid;
 
 use super::{event::RoomEvent, message::Message};
 
+/// Whether someone is around.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceStatus {
+    /// A tab is open and in use.
+    Online,
+    /// Tabs are open but hidden or idle.
+    Away,
+    /// No live connection.
+    Offline,
+}
+
 /// Where a client is in a room's history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomCursor {
@@ -53,6 +65,11 @@ pub enum ClientFrame {
         /// Newest seq read.
         seq: i64,
     },
+    /// The user's status in this tab (sent when the tab is hidden or shown again).
+    Presence {
+        /// `online` or `away`.
+        status: PresenceStatus,
+    },
     /// Keep-alive; answered by `pong`.
     Ping {
         /// Echoed back.
@@ -90,6 +107,13 @@ pub enum ServerFrame {
         room_id: Uuid,
         /// Who.
         user_id: Uuid,
+    },
+    /// Someone in a subscribed room came, went or stepped away.
+    Presence {
+        /// Who.
+        user_id: Uuid,
+        /// Their status across all their connections.
+        status: PresenceStatus,
     },
     /// The read marker moved.
     ReadMarker {

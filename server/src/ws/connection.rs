@@ -12,7 +12,7 @@ use app::{
     model::{
         event::RoomEvent,
         message::{Message, SendMessage},
-        realtime::{ClientFrame, RoomCursor, ServerFrame},
+        realtime::{ClientFrame, PresenceStatus, RoomCursor, ServerFrame},
     },
     services::{auth::Authenticated, ServiceError},
 };
@@ -33,6 +33,8 @@ const DEAD_AFTER: Duration = Duration::from_secs(60);
 const MAX_SUBSCRIPTIONS: usize = 500;
 /// Messages fetched per history query while catching up.
 const CATCH_UP_PAGE: i64 = 100;
+/// Largest room whose members' presence is sent when subscribing.
+const PRESENCE_SNAPSHOT_MAX: usize = 200;
 /// Least time between two typing notices of one connection in one room.
 const TYPING_EVERY: Duration = Duration::from_secs(2);
 
@@ -87,7 +89,10 @@ pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated) {
         subscriptions: HashMap::new(),
         last_typing: HashMap::new(),
         closing: None,
+        id: Uuid::new_v4(),
+        status: PresenceStatus::Online,
     };
+    conn.announce_presence().await;
     let mut heartbeat = tokio::time::interval(PING_EVERY);
     let mut last_heard = Instant::now();
     loop {
@@ -114,6 +119,8 @@ pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated) {
                     conn.close(close::HEARTBEAT, "no heartbeat");
                 } else if conn.out.try_send(Outbound::Ping).is_err() {
                     conn.close(close::TOO_SLOW, "too slow to keep up; reconnect and catch up");
+                } else {
+                    conn.renew_presence().await;
                 }
             }
         }
@@ -122,6 +129,7 @@ pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated) {
             break;
         }
     }
+    conn.leave_presence().await;
     drop(conn);
     // A stuck client must not keep the task alive: give the writer a moment, then drop it.
     let mut writer = writer;
@@ -145,9 +153,92 @@ struct Connection {
     subscriptions: HashMap<Uuid, Subscription>,
     last_typing: HashMap<Uuid, Instant>,
     closing: Option<(u16, &'static str)>,
+    /// This connection, as one of the user's presence entries.
+    id: Uuid,
+    /// Its status.
+    status: PresenceStatus,
 }
 
 impl Connection {
+    async fn renew_presence(&mut self) -> PresenceStatus {
+        self.state
+            .infra
+            .presence
+            .renew(
+                self.auth.user_id,
+                self.id,
+                self.status,
+                app::infra::presence::ENTRY_TTL,
+            )
+            .await
+    }
+
+    /// Renews this connection's entry and tells every instance the user's status.
+    async fn announce_presence(&mut self) {
+        let status = self.renew_presence().await;
+        self.publish_presence(status).await;
+    }
+
+    async fn leave_presence(&mut self) {
+        let status = self
+            .state
+            .infra
+            .presence
+            .remove(self.auth.user_id, self.id)
+            .await;
+        self.publish_presence(status).await;
+    }
+
+    async fn publish_presence(&self, status: PresenceStatus) {
+        let frame = ServerFrame::Presence {
+            user_id: self.auth.user_id,
+            status,
+        };
+        if let Ok(payload) = serde_json::to_vec(&frame) {
+            let topic = format!("presence.{}", self.auth.user_id);
+            if let Err(e) = self.state.infra.bus.publish(&topic, &payload).await {
+                tracing::warn!(error = %e, "cannot publish presence");
+            }
+        }
+    }
+
+    /// Forwards a presence change if the user shares a subscribed room with this client.
+    async fn relay_presence(&mut self, payload: &[u8]) {
+        let Ok(frame @ ServerFrame::Presence { user_id, .. }) =
+            serde_json::from_slice::<ServerFrame>(payload)
+        else {
+            return;
+        };
+        if user_id == self.auth.user_id {
+            return;
+        }
+        let rooms: Vec<Uuid> = self.subscriptions.keys().copied().collect();
+        for room in rooms {
+            if let Ok(members) = self.state.services.rooms.members(room).await {
+                if members.contains_key(&user_id) {
+                    return self.send(&frame);
+                }
+            }
+        }
+    }
+
+    /// The current status of a room's other members, after subscribing.
+    async fn presence_snapshot(&mut self, room: Uuid) {
+        let Ok(members) = self.state.services.rooms.members(room).await else {
+            return;
+        };
+        if members.len() > PRESENCE_SNAPSHOT_MAX {
+            return;
+        }
+        let me = self.auth.user_id;
+        for user_id in members.into_keys().filter(|u| *u != me) {
+            let status = self.state.infra.presence.status(user_id).await;
+            if status != PresenceStatus::Offline {
+                self.send(&ServerFrame::Presence { user_id, status });
+            }
+        }
+    }
+
     fn send(&mut self, frame: &ServerFrame) {
         if self.closing.is_some() {
             return;
@@ -256,6 +347,19 @@ impl Connection {
                     Err(e) => self.service_error(&e, None),
                 }
             }
+            ClientFrame::Presence { status } => {
+                if status == PresenceStatus::Offline {
+                    return self.error(
+                        "validation_failed",
+                        "status must be online or away; close the connection to go offline",
+                        None,
+                    );
+                }
+                if status != self.status {
+                    self.status = status;
+                    self.announce_presence().await;
+                }
+            }
             ClientFrame::Ping { nonce } => self.send(&ServerFrame::Pong { nonce }),
         }
     }
@@ -303,6 +407,7 @@ impl Connection {
                 .get(&room_id)
                 .map_or(start, |s| s.last_seq);
             self.send(&ServerFrame::Subscribed { room_id, last_seq });
+            self.presence_snapshot(room_id).await;
         }
     }
 
@@ -354,6 +459,9 @@ impl Connection {
     }
 
     async fn relay(&mut self, bus: BusMessage) {
+        if bus.topic.starts_with("presence.") {
+            return self.relay_presence(&bus.payload).await;
+        }
         let Some(room_id) = bus
             .topic
             .strip_prefix("room.")

@@ -10,6 +10,7 @@ mod job_queue;
 mod membership_cache;
 mod messages_service;
 mod migrations;
+mod presence;
 mod rest_api;
 mod rest_auth;
 mod rest_messages;

@@ -63,8 +63,18 @@ async fn send(socket: &mut Socket, frame: Value) {
         .expect("send frame");
 }
 
-/// The next JSON frame, skipping pings.
+/// The next JSON frame, skipping pings and presence (tested on its own).
 async fn next(socket: &mut Socket) -> Value {
+    loop {
+        let frame = next_any(socket).await;
+        if frame["type"] != "presence" {
+            return frame;
+        }
+    }
+}
+
+/// The next JSON frame, skipping pings.
+async fn next_any(socket: &mut Socket) -> Value {
     loop {
         let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
             .await
@@ -325,4 +335,40 @@ async fn two_instances_behave_as_one() {
         );
     }
     assert_eq!(seen, ["m1", "m2", "m3", "m4", "m5"]);
+}
+
+#[tokio::test]
+async fn presence_follows_connections_and_tabs() {
+    let app = TestApp::spawn(&[]).await;
+    let a = user(&app, "watcher").await;
+    let b = user(&app, "comer").await;
+    let room = room(&app, &a, false).await;
+    app.send(
+        "POST",
+        &format!("/api/v1/rooms/{room}/join"),
+        Some(&b.token),
+        None,
+    )
+    .await;
+    let addr = serve(&app, false).await;
+    let mut watcher = connect(addr, &a.token).await;
+    send(
+        &mut watcher,
+        json!({"type": "subscribe", "rooms": [{"room_id": room}]}),
+    )
+    .await;
+    assert_eq!(next(&mut watcher).await["type"], "subscribed");
+
+    let presence = |status: &str| json!({"type": "presence", "user_id": b.id, "status": status});
+    let mut comer = connect(addr, &b.token).await;
+    assert_eq!(next_any(&mut watcher).await, presence("online"));
+    send(&mut comer, json!({"type": "presence", "status": "away"})).await;
+    assert_eq!(next_any(&mut watcher).await, presence("away"));
+    // A second tab in use makes the user online again; closing it leaves them away.
+    let mut second_tab = connect(addr, &b.token).await;
+    assert_eq!(next_any(&mut watcher).await, presence("online"));
+    second_tab.close(None).await.expect("close");
+    assert_eq!(next_any(&mut watcher).await, presence("away"));
+    comer.close(None).await.expect("close");
+    assert_eq!(next_any(&mut watcher).await, presence("offline"));
 }
