@@ -47,6 +47,13 @@ test("two people chat live; reactions, deletion and a reload agree", async ({ br
   await ben.getByRole("button", { name: "Send" }).click();
   await expect(ann.getByTestId("messages")).toContainText("Hi Ann!");
 
+  // Up in the empty composer edits Ann's last message; Ben sees the new text.
+  await ann.getByRole("textbox", { name: "Message", exact: true }).press("ArrowUp");
+  await ann.getByRole("textbox", { name: "Edit message" }).fill("Hello again, Ben");
+  await ann.getByRole("textbox", { name: "Edit message" }).press("Enter");
+  await expect(benMessages).toContainText("Hello again, Ben");
+  await expect(benMessages).toContainText("(edited)");
+
   // A reaction from Ann shows up for Ben.
   await ann.getByRole("button", { name: "React with thumbs up" }).last().click();
   await expect(benMessages.getByRole("button", { name: "👍 1" })).toBeVisible();
@@ -58,6 +65,6 @@ test("two people chat live; reactions, deletion and a reload agree", async ({ br
   // After a reload the history is the same, each message once.
   await ben.reload();
   await expect(ben.getByTestId("messages").locator("li.message")).toHaveCount(2);
-  await expect(ben.getByTestId("messages")).toContainText("Hello Ben");
+  await expect(ben.getByTestId("messages")).toContainText("Hello again, Ben");
   await expect(ben.getByTestId("messages")).toContainText("This message was deleted.");
 });

@@ -70,3 +70,11 @@ pub async fn mark_read(room: Uuid, seq: i64) -> Result<i64, ErrorDetail> {
         .await
         .map_err(fail)
 }
+
+/// Replaces the text of the user's own message.
+#[server(prefix = "/rpc")]
+pub async fn edit_message(id: Uuid, body: String) -> Result<Message, ErrorDetail> {
+    let auth = require_caller()?;
+    let req = crate::model::message::EditMessage { body };
+    services()?.messages.edit(auth, id, req).await.map_err(fail)
+}

@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::{
-    api::messages::{mark_read, room_history, send_message, DeleteMessage, ToggleReaction},
+    api::messages::{
+        edit_message, mark_read, room_history, send_message, DeleteMessage, ToggleReaction,
+    },
     live::timeline::Timeline,
     model::{markup::Span, message::Message, room::Role},
     ui::session::CurrentUser,
@@ -80,6 +82,37 @@ fn Conversation(room: Uuid, my_role: Option<Role>, initial: Vec<Message>) -> imp
         draft.set(String::new());
         send(Uuid::new_v4().to_string(), body);
     };
+    // Editing one of my messages: which one, its draft, and the last error.
+    let editing = RwSignal::new(None::<Uuid>);
+    let edit_text = RwSignal::new(String::new());
+    let edit_error = RwSignal::new(None::<String>);
+    let my_last = move || {
+        let my_id = me.user().map(|u| u.id)?;
+        timeline.with_untracked(|t| {
+            t.messages
+                .iter()
+                .rev()
+                .find(|m| !m.deleted && m.sender.as_ref().map(|s| s.id) == Some(my_id))
+                .map(|m| (m.id, m.body.clone()))
+        })
+    };
+    let edit = Edit {
+        editing,
+        text: edit_text,
+        error: edit_error,
+        save: Callback::new(move |(id, body): (Uuid, String)| {
+            leptos::task::spawn_local(async move {
+                match edit_message(id, body).await {
+                    Ok(message) => {
+                        timeline.update(|t| t.insert(message));
+                        editing.set(None);
+                        edit_error.set(None);
+                    }
+                    Err(e) => edit_error.set(Some(e.message)),
+                }
+            });
+        }),
+    };
     let delete = ServerAction::<DeleteMessage>::new();
     let react = ServerAction::<ToggleReaction>::new();
     let typing_names = move || {
@@ -100,6 +133,8 @@ fn Conversation(room: Uuid, my_role: Option<Role>, initial: Vec<Message>) -> imp
             </p>
             <ol class="messages" data-testid="messages" aria-live="polite">
                 {move || {
+                    // Opening or closing the editor re-renders the list.
+                    editing.track();
                     let my_id = me.user().map(|u| u.id);
                     timeline
                         .get()
@@ -108,7 +143,8 @@ fn Conversation(room: Uuid, my_role: Option<Role>, initial: Vec<Message>) -> imp
                         .map(|m| {
                             let mine = m.sender.as_ref().map(|s| s.id) == my_id && my_id.is_some();
                             let can_delete = !m.deleted && (mine || my_role >= Some(Role::Admin));
-                            view! { <MessageItem m can_delete member delete react/> }
+                            let can_edit = !m.deleted && mine;
+                            view! { <MessageItem m can_delete can_edit member delete react edit/> }
                         })
                         .collect_view()
                 }}
@@ -158,6 +194,13 @@ fn Conversation(room: Uuid, my_role: Option<Role>, initial: Vec<Message>) -> imp
                             if ev.key() == "Enter" && !ev.shift_key() {
                                 ev.prevent_default();
                                 submit();
+                            } else if ev.key() == "ArrowUp" && draft.get_untracked().is_empty() {
+                                // Up in an empty composer edits my last message, as in Slack.
+                                if let Some((id, body)) = my_last() {
+                                    ev.prevent_default();
+                                    edit_text.set(body);
+                                    editing.set(Some(id));
+                                }
                             }
                         }
                     ></textarea>
@@ -168,10 +211,21 @@ fn Conversation(room: Uuid, my_role: Option<Role>, initial: Vec<Message>) -> imp
     }
 }
 
+/// Shared state of the inline editor.
+#[derive(Clone, Copy)]
+struct Edit {
+    editing: RwSignal<Option<Uuid>>,
+    text: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+    save: Callback<(Uuid, String)>,
+}
+
 #[component]
 fn MessageItem(
     m: Message,
     can_delete: bool,
+    can_edit: bool,
+    edit: Edit,
     member: bool,
     delete: ServerAction<DeleteMessage>,
     react: ServerAction<ToggleReaction>,
@@ -192,6 +246,33 @@ fn MessageItem(
             </div>
             {if m.deleted {
                 view! { <div class="message-body muted"><em>"This message was deleted."</em></div> }.into_any()
+            } else if edit.editing.get_untracked() == Some(id) {
+                view! {
+                    <form class="message-edit" on:submit=move |ev| {
+                        ev.prevent_default();
+                        edit.save.run((id, edit.text.get_untracked()));
+                    }>
+                        <label class="visually-hidden" for=format!("edit-{id}")>"Edit message"</label>
+                        <textarea id=format!("edit-{id}") rows="2"
+                            prop:value=move || edit.text.get()
+                            on:input=move |ev| edit.text.set(event_target_value(&ev))
+                            on:keydown=move |ev| {
+                                if ev.key() == "Enter" && !ev.shift_key() {
+                                    ev.prevent_default();
+                                    edit.save.run((id, edit.text.get_untracked()));
+                                } else if ev.key() == "Escape" {
+                                    edit.editing.set(None);
+                                }
+                            }
+                        ></textarea>
+                        <div class="form-actions">
+                            <button type="submit" class="button button-primary button-small">"Save"</button>
+                            <button type="button" class="button button-ghost button-small"
+                                on:click=move |_| edit.editing.set(None)>"Cancel"</button>
+                            {move || edit.error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}
+                        </div>
+                    </form>
+                }.into_any()
             } else {
                 view! { <div class="message-body">{render(&m.body)}</div> }.into_any()
             }}
@@ -210,6 +291,15 @@ fn MessageItem(
                         on:click=move |_| { react.dispatch(ToggleReaction { id, emoji: "👍".to_owned() }); }>
                         "👍+"
                     </button>
+                })}
+                {can_edit.then(|| {
+                    let body = m.body.clone();
+                    view! {
+                        <button type="button" class="link-button"
+                            on:click=move |_| { edit.text.set(body.clone()); edit.editing.set(Some(id)); }>
+                            "Edit"
+                        </button>
+                    }
                 })}
                 {can_delete.then(|| view! {
                     <button type="button" class="link-button danger"
