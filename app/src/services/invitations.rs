@@ -246,13 +246,10 @@ impl InvitationService {
     }
 
     async fn require_admin(&self, auth: Authenticated, room_id: Uuid) -> ServiceResult<()> {
-        let (room, role) = self.rooms.visible(auth, room_id).await?;
-        if room.kind == "direct" || role < Some(Role::Admin) {
-            return Err(ServiceError::Forbidden(
-                "Only admins of this room can do that.".to_owned(),
-            ));
-        }
-        Ok(())
+        self.rooms
+            .require(auth, room_id, Role::Admin)
+            .await
+            .map(|_| ())
     }
 
     async fn pending_for_invitee(

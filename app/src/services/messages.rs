@@ -16,7 +16,10 @@ use crate::{
     infra::{
         bus::EventBus,
         rate_limit::{Limit, RateLimiter, Verdict},
-        store::messages::{self, MessageRow, NewMessage},
+        store::{
+            messages::{self, MessageRow, NewMessage},
+            rooms::RoomRow,
+        },
     },
     model::{
         event::RoomEvent,
@@ -24,7 +27,7 @@ use crate::{
             parse_mentions, EditMessage, Message, Reaction, SearchHit, SendMessage, HISTORY_MAX,
             MESSAGE_MAX,
         },
-        room::{PostPolicy, Role, RoomSettings},
+        room::{PostPolicy, Role},
     },
 };
 
@@ -82,8 +85,7 @@ impl MessageService {
                 return self.with_reactions(existing).await;
             }
         }
-        let settings: RoomSettings =
-            serde_json::from_value(room.settings.clone()).unwrap_or_default();
+        let settings = room.settings();
         if settings.who_can_post == PostPolicy::Admins && role < Role::Admin {
             return Err(ServiceError::Forbidden(
                 "Only admins can post in this room.".to_owned(),
@@ -192,7 +194,7 @@ impl MessageService {
         id: Uuid,
         req: EditMessage,
     ) -> ServiceResult<Message> {
-        let row = self.visible_message(auth, id).await?;
+        let (row, room, _) = self.visible_message(auth, id).await?;
         if row.sender_id != Some(auth.user_id) {
             return Err(ServiceError::Forbidden(
                 "Only the author can edit a message.".to_owned(),
@@ -204,10 +206,7 @@ impl MessageService {
                 message: "This message was deleted.".to_owned(),
             });
         }
-        let room = crate::infra::store::rooms::by_id(&self.db, row.room_id)
-            .await?
-            .ok_or_else(super::rooms::not_found)?;
-        let settings: RoomSettings = serde_json::from_value(room.settings).unwrap_or_default();
+        let settings = room.settings();
         if !settings.allow_editing {
             return Err(ServiceError::Forbidden(
                 "Editing is turned off in this room.".to_owned(),
@@ -232,8 +231,7 @@ impl MessageService {
 
     /// Deletes a message (its author, or an admin of the room): the content is erased.
     pub async fn delete(&self, auth: Authenticated, id: Uuid) -> ServiceResult<()> {
-        let row = self.visible_message(auth, id).await?;
-        let role = self.rooms.role_of(row.room_id, auth.user_id).await?;
+        let (row, _, role) = self.visible_message(auth, id).await?;
         if row.sender_id != Some(auth.user_id) && role < Some(Role::Admin) {
             return Err(ServiceError::Forbidden(
                 "Only the author or an admin can delete a message.".to_owned(),
@@ -258,13 +256,8 @@ impl MessageService {
         id: Uuid,
         emoji: &str,
     ) -> ServiceResult<Vec<Reaction>> {
-        let row = self.visible_message(auth, id).await?;
-        if self
-            .rooms
-            .role_of(row.room_id, auth.user_id)
-            .await?
-            .is_none()
-        {
+        let (row, _, role) = self.visible_message(auth, id).await?;
+        if role.is_none() {
             return Err(ServiceError::Forbidden(
                 "Join the room to react.".to_owned(),
             ));
@@ -340,15 +333,21 @@ impl MessageService {
             .collect())
     }
 
-    async fn visible_message(&self, auth: Authenticated, id: Uuid) -> ServiceResult<MessageRow> {
+    /// The message with its room and the caller's role there; a message of a room the caller
+    /// may not see does not exist for them.
+    async fn visible_message(
+        &self,
+        auth: Authenticated,
+        id: Uuid,
+    ) -> ServiceResult<(MessageRow, RoomRow, Option<Role>)> {
         let not_found = || ServiceError::NotFound("No such message.".to_owned());
         let row = messages::by_id(&self.db, id).await?.ok_or_else(not_found)?;
-        // A message of a room the caller may not see does not exist for them.
-        self.rooms
-            .visible(auth, row.room_id)
-            .await
-            .map_err(|_| not_found())?;
-        Ok(row)
+        let (room, role) = match self.rooms.visible(auth, row.room_id).await {
+            Ok(visible) => visible,
+            Err(ServiceError::NotFound(_)) => return Err(not_found()),
+            Err(e) => return Err(e),
+        };
+        Ok((row, room, role))
     }
 
     async fn load(&self, id: Uuid) -> ServiceResult<Message> {

@@ -90,7 +90,7 @@ impl RoomService {
     }
 
     /// The room if the caller participates with at least `min`.
-    async fn require(
+    pub(crate) async fn require(
         &self,
         auth: Authenticated,
         id: Uuid,
@@ -165,8 +165,6 @@ impl RoomService {
     /// A room the caller may see.
     pub async fn get(&self, auth: Authenticated, id: Uuid) -> ServiceResult<Room> {
         let (row, role) = self.visible(auth, id).await?;
-        // Re-read so the participant count includes changes made by this same request.
-        let row = rooms::by_id(&self.db, id).await?.unwrap_or(row);
         self.to_room(auth, row, role).await
     }
 
@@ -214,7 +212,7 @@ impl RoomService {
             }
         }
         if let Some(patch) = &req.settings {
-            let current = parse_settings(&room.settings);
+            let current = room.settings();
             let merged = current
                 .merged(patch)
                 .map_err(|m| ServiceError::invalid("settings", m))?;
@@ -568,6 +566,7 @@ impl RoomService {
         role: Option<Role>,
     ) -> ServiceResult<Room> {
         let direct = row.kind == "direct";
+        let settings = row.settings();
         let name = if direct {
             // A direct room is named after the other person, for each of them.
             let others = members::participants(&self.db, row.id).await?;
@@ -591,7 +590,7 @@ impl RoomService {
             },
             max_participants: row.max_participants,
             avatar_url: row.avatar_url,
-            settings: parse_settings(&row.settings),
+            settings,
             creator_id: row.creator_id,
             participant_count: row.participant_count,
             last_seq: row.last_seq,
@@ -614,10 +613,6 @@ fn outranks(mine: Role, theirs: Role) -> ServiceResult<()> {
             "You can only remove or ban participants below your own role.".to_owned(),
         ))
     }
-}
-
-fn parse_settings(value: &serde_json::Value) -> RoomSettings {
-    serde_json::from_value(value.clone()).unwrap_or_default()
 }
 
 fn settings_json(settings: &RoomSettings) -> ServiceResult<serde_json::Value> {

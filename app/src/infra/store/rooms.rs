@@ -5,7 +5,7 @@ use sqlx::{PgExecutor, Postgres};
 use uuid::Uuid;
 
 use super::StoreResult;
-use crate::model::room::RoomSummary;
+use crate::model::room::{RoomSettings, RoomSummary};
 
 /// A room row.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -34,6 +34,13 @@ pub struct RoomRow {
     pub participant_count: i32,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+}
+
+impl RoomRow {
+    /// The settings object as typed settings (defaults for anything unreadable).
+    pub fn settings(&self) -> RoomSettings {
+        serde_json::from_value(self.settings.clone()).unwrap_or_default()
+    }
 }
 
 const ROOM_COLUMNS: &str = "id, name, description, is_private, kind, max_participants, \
