@@ -13,20 +13,9 @@ use super::{
 
 #[cfg(feature = "ssr")]
 fn client() -> crate::services::auth::ClientInfo {
-    use axum::http::{header, request::Parts};
-    let parts = use_context::<Parts>();
-    let ip = parts.as_ref().and_then(|p| {
-        p.extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-    });
-    let user_agent = parts.as_ref().and_then(|p| {
-        p.headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    });
-    crate::services::auth::ClientInfo { ip, user_agent }
+    use_context::<axum::http::request::Parts>()
+        .map(|parts| super::context::client_info(&parts))
+        .unwrap_or_default()
 }
 
 /// The signed-in user, or `None`; drives the header and page guards.

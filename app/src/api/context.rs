@@ -7,7 +7,10 @@ use leptos_axum::ResponseOptions;
 
 use crate::{
     model::error::ErrorDetail,
-    services::{auth::Authenticated, ServiceError, Services},
+    services::{
+        auth::{Authenticated, ClientInfo},
+        ServiceError, Services,
+    },
 };
 
 /// Set on each page and server-function request by the server's session middleware.
@@ -44,15 +47,16 @@ pub fn require_caller() -> Result<Authenticated, ErrorDetail> {
 
 /// Maps a service error for the UI, setting the response status to match.
 pub fn fail(error: ServiceError) -> ErrorDetail {
-    let (status, code) = match &error {
-        ServiceError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
-        ServiceError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
-        ServiceError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
-        ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-        ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-        ServiceError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-        ServiceError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    let status = match &error {
+        ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+        ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+        ServiceError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
+    let code = error.code();
     if let Some(response) = use_context::<ResponseOptions>() {
         response.set_status(status);
         if let ServiceError::RateLimited { retry_after } = &error {
@@ -82,6 +86,20 @@ pub fn fail(error: ServiceError) -> ErrorDetail {
         message,
         field,
     }
+}
+
+/// The peer address (set by the server) and `User-Agent` of a request.
+pub fn client_info(parts: &Parts) -> ClientInfo {
+    let ip = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|axum::extract::ConnectInfo(addr)| addr.ip().to_string());
+    let user_agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    ClientInfo { ip, user_agent }
 }
 
 /// Adds `Set-Cookie` headers to the response.

@@ -1,12 +1,10 @@
 //! Request extractors for the REST API: JSON/path/query with our error shape, the bearer
 //! caller and the client's address.
 
-use std::net::SocketAddr;
-
 use app::services::auth::{Authenticated, ClientInfo};
 use axum::{
-    extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query},
-    http::{header, request::Parts},
+    extract::{FromRequest, FromRequestParts, Path, Query},
+    http::{header, request::Parts, HeaderMap},
 };
 
 use super::error::ApiError;
@@ -35,7 +33,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer_token(parts).ok_or_else(|| {
+        let token = bearer_token(&parts.headers).ok_or_else(|| {
             ApiError::Unauthorized("send an access token as Authorization: Bearer <token>".into())
         })?;
         let auth = state.services.auth.authenticate(token).await?;
@@ -44,8 +42,8 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 /// The token of an `Authorization: Bearer` header (scheme matched case-insensitively).
-pub fn bearer_token(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
@@ -59,20 +57,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Client(client_info(parts)))
+        Ok(Client(app::api::context::client_info(parts)))
     }
-}
-
-/// Reads the peer address (set by the server) and `User-Agent`.
-pub fn client_info(parts: &Parts) -> ClientInfo {
-    let ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
-    let user_agent = parts
-        .headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    ClientInfo { ip, user_agent }
 }

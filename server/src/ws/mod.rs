@@ -15,7 +15,10 @@ use axum::{
 };
 use serde::Deserialize;
 
-use crate::{rest::error::ApiError, state::AppState};
+use crate::{
+    rest::{error::ApiError, extract::bearer_token},
+    state::AppState,
+};
 
 /// Subprotocol a non-browser client offers together with its token.
 const BEARER_PROTOCOL: &str = "bearer";
@@ -86,14 +89,8 @@ fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
 
 /// The access token and whether it came in the subprotocol header.
 fn token(headers: &HeaderMap, query: &WsQuery) -> Option<(String, bool)> {
-    if let Some(value) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim().to_owned())
-    {
-        return Some((value, false));
+    if let Some(value) = bearer_token(headers) {
+        return Some((value.to_owned(), false));
     }
     if let Some(protocols) = headers
         .get(header::SEC_WEBSOCKET_PROTOCOL)
