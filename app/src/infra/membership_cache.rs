@@ -106,6 +106,34 @@ impl MembershipCache {
         }
     }
 
+    /// One user's role from the cached room, without reading the whole member list: `None` on
+    /// a miss, `Some(None)` when the room is cached and the user is not in it.
+    pub async fn role(&self, room: Uuid, user: Uuid) -> Option<Option<Role>> {
+        match &self.backend {
+            Backend::Redis(conn) => {
+                let (_, members_key) = self.keys(room);
+                let mut conn = conn.clone();
+                let (sentinel, role): (Option<String>, Option<String>) = redis::cmd("HMGET")
+                    .arg(&members_key)
+                    .arg("_")
+                    .arg(user.to_string())
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(|e| tracing::warn!(error = %e, "membership cache read failed"))
+                    .ok()?;
+                // The sentinel field marks a filled entry, so an absent user is a real answer.
+                sentinel?;
+                Some(role.as_deref().and_then(Role::parse))
+            }
+            Backend::Memory(map) => map
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(&room)
+                .and_then(|e| e.members.as_ref())
+                .map(|members| members.get(&user).copied()),
+        }
+    }
+
     /// The room's generation; read it before loading members from the database.
     pub async fn generation(&self, room: Uuid) -> Option<Generation> {
         match &self.backend {

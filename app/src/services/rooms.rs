@@ -71,6 +71,10 @@ impl RoomService {
 
     /// The user's role in the room, if they participate.
     pub async fn role_of(&self, room: Uuid, user: Uuid) -> ServiceResult<Option<Role>> {
+        // Checked for every realtime event: one field from the cache, not the member list.
+        if let Some(role) = self.cache.role(room, user).await {
+            return Ok(role);
+        }
         Ok(self.members(room).await?.get(&user).copied())
     }
 

@@ -214,10 +214,8 @@ impl Connection {
         }
         let rooms: Vec<Uuid> = self.subscriptions.keys().copied().collect();
         for room in rooms {
-            if let Ok(members) = self.state.services.rooms.members(room).await {
-                if members.contains_key(&user_id) {
-                    return self.send(&frame);
-                }
+            if let Ok(Some(_)) = self.state.services.rooms.role_of(room, user_id).await {
+                return self.send(&frame);
             }
         }
     }

@@ -30,7 +30,18 @@ async fn stale_fill_is_discarded(cache: MembershipCache) {
     let current: HashMap<Uuid, Role> = [(alice, Role::Owner)].into();
     cache.fill(room, seen, &current).await;
     assert_eq!(cache.get(room).await, Some(current));
+    assert_eq!(cache.role(room, alice).await, Some(Some(Role::Owner)));
+    assert_eq!(
+        cache.role(room, bob).await,
+        Some(None),
+        "a filled entry answers for absent users"
+    );
     cache.invalidate(room).await;
+    assert_eq!(
+        cache.role(room, alice).await,
+        None,
+        "a miss after invalidation"
+    );
     assert!(cache.get(room).await.is_none());
 
     // An empty room is cached as empty, not as a miss.
