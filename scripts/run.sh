@@ -8,4 +8,5 @@ cd "$ROOT"
 if [ "${1:-}" = "--dev" ]; then
   exec cargo leptos watch
 fi
-exec cargo leptos serve --release
+# --precompress writes .br/.gz twins of the static files, which the server sends as they are.
+exec cargo leptos serve --release --precompress

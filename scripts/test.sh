@@ -15,12 +15,14 @@ cargo fmt --all -- --check
 log "clippy (app/ssr, server, app/hydrate, frontend)"
 cargo clippy -p app --features ssr --all-targets -- -D warnings
 cargo clippy -p server --all-targets -- -D warnings
+cargo clippy -p bench --all-targets -- -D warnings
 cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 log "unit and integration tests"
 cargo test -p app --features ssr
 cargo test -p server
+cargo test -p bench
 
 log "building the site for the browser tests"
 cargo leptos build

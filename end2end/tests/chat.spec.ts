@@ -47,24 +47,51 @@ test("two people chat live; reactions, deletion and a reload agree", async ({ br
   await ben.getByRole("button", { name: "Send" }).click();
   await expect(ann.getByTestId("messages")).toContainText("Hi Ann!");
 
+  // Each sees the other online in the member list.
+  const annSeesBen = ann.getByTestId("members").locator("li.member", { hasText: `ben_${stamp}` });
+  await expect(annSeesBen).toHaveAttribute("data-status", "online");
+
+  // Ann replies to Ben's message; Ben sees the quote above her answer.
+  await ann.locator("li.message", { hasText: "Hi Ann!" }).getByRole("button", { name: "Reply" }).click();
+  await expect(ann.getByTestId("replying-to")).toContainText("Hi Ann!");
+  await ann.getByRole("textbox", { name: "Message", exact: true }).fill("Replying to you");
+  await ann.getByRole("textbox", { name: "Message", exact: true }).press("Enter");
+  await expect(ann.getByTestId("replying-to")).toHaveCount(0);
+  const reply = benMessages.locator("li.message", { hasText: "Replying to you" });
+  await expect(reply.getByTestId("reply-quote")).toContainText("Hi Ann!");
+
   // Up in the empty composer edits Ann's last message; Ben sees the new text.
   await ann.getByRole("textbox", { name: "Message", exact: true }).press("ArrowUp");
-  await ann.getByRole("textbox", { name: "Edit message" }).fill("Hello again, Ben");
+  await ann.getByRole("textbox", { name: "Edit message" }).fill("Reply, edited");
   await ann.getByRole("textbox", { name: "Edit message" }).press("Enter");
-  await expect(benMessages).toContainText("Hello again, Ben");
-  await expect(benMessages).toContainText("(edited)");
+  await expect(benMessages).toContainText("Reply, edited");
+  await expect(benMessages.locator("li.message", { hasText: "Reply, edited" })).toContainText("(edited)");
 
   // A reaction from Ann shows up for Ben.
-  await ann.getByRole("button", { name: "React with thumbs up" }).last().click();
+  await ann.getByRole("button", { name: "React with thumbs up" }).first().click();
   await expect(benMessages.getByRole("button", { name: "👍 1" })).toBeVisible();
 
-  // Ben deletes his message; Ann sees the tombstone.
+  // Ben deletes his message; Ann sees the tombstone, also in the quote of her reply.
   await ben.getByRole("button", { name: "Delete" }).click();
-  await expect(ann.getByTestId("messages")).toContainText("This message was deleted.");
+  await expect(ann.getByTestId("messages").locator("li.message").nth(1)).toContainText(
+    "This message was deleted.",
+  );
+  await expect(ann.getByTestId("reply-quote")).toContainText("This message was deleted.");
+
+  // A hidden tab shows as away; a closed one as offline.
+  await ben.evaluate(() => {
+    Object.defineProperty(document, "hidden", { value: true, configurable: true });
+    document.dispatchEvent(new Event("visibilitychange"));
+  });
+  await expect(annSeesBen).toHaveAttribute("data-status", "away");
 
   // After a reload the history is the same, each message once.
   await ben.reload();
-  await expect(ben.getByTestId("messages").locator("li.message")).toHaveCount(2);
-  await expect(ben.getByTestId("messages")).toContainText("Hello again, Ben");
+  await expect(ben.getByTestId("messages").locator("li.message")).toHaveCount(3);
+  await expect(ben.getByTestId("messages")).toContainText("Hello Ben, see <b>this</b>");
+  await expect(ben.getByTestId("messages")).toContainText("Reply, edited");
   await expect(ben.getByTestId("messages")).toContainText("This message was deleted.");
+  await expect(ben.getByTestId("chat-status")).toHaveText("Live");
+  await ben.close();
+  await expect(annSeesBen).toHaveAttribute("data-status", "offline");
 });

@@ -1,8 +1,9 @@
 //! The command line: one optional subcommand, nothing else.
 
 /// Printed by `help` and after a usage error.
-pub const USAGE: &str = "usage: server [serve|migrate|help|--version]
+pub const USAGE: &str = "usage: server [serve|worker|migrate|help|--version]
   serve    run migrations, then serve HTTP on SITE_ADDR (default)
+  worker   run migrations, then only consume notification jobs (no HTTP)
   migrate  apply pending database migrations and exit
 configuration comes from the environment and an optional .env file (see README.md)";
 
@@ -11,6 +12,8 @@ configuration comes from the environment and an optional .env file (see README.m
 pub enum Command {
     /// Run the web server (the default).
     Serve,
+    /// Run only the notification consumer.
+    Worker,
     /// Apply migrations and exit.
     Migrate,
     /// Print usage.
@@ -25,6 +28,7 @@ impl Command {
         let command = match args.next().as_deref() {
             None | Some("serve") => Command::Serve,
             Some("migrate") => Command::Migrate,
+            Some("worker") => Command::Worker,
             Some("help" | "-h" | "--help") => Command::Help,
             Some("version" | "-V" | "--version") => Command::Version,
             Some(other) => return Err(format!("unknown command {other:?}")),
@@ -49,6 +53,7 @@ mod tests {
         assert_eq!(parse(&[]), Ok(Command::Serve));
         assert_eq!(parse(&["serve"]), Ok(Command::Serve));
         assert_eq!(parse(&["migrate"]), Ok(Command::Migrate));
+        assert_eq!(parse(&["worker"]), Ok(Command::Worker));
         assert_eq!(parse(&["--help"]), Ok(Command::Help));
     }
 

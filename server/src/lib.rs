@@ -4,6 +4,7 @@
 pub mod browser_session;
 pub mod cli;
 pub mod health;
+pub mod pwa;
 pub mod rest;
 pub mod router;
 pub mod shutdown;

@@ -1,4 +1,5 @@
-//! `server [serve|migrate]`: runs the web server or applies migrations.
+//! `server [serve|worker|migrate]`: runs the web server, a notification worker, or applies
+//! migrations.
 
 use std::process::ExitCode;
 
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async move {
         match command {
             Command::Migrate => startup::migrate(config).await,
+            Command::Worker => startup::worker(config).await,
             _ => startup::serve(config).await,
         }
     });

@@ -4,8 +4,11 @@
 use app::infra::config::{Config, Environment};
 use leptos::config::{Env, LeptosOptions};
 
-/// The options the Leptos integration needs to render and serve the site.
-pub fn leptos_options(config: &Config) -> LeptosOptions {
+use crate::pwa::Bundle;
+
+/// The options the Leptos integration needs to render and serve the site; `bundle` says whether
+/// the built files carry content hashes (Leptos then reads the names from the same hash file).
+pub fn leptos_options(config: &Config, bundle: &Bundle) -> LeptosOptions {
     let env = match config.environment {
         Environment::Production => Env::PROD,
         Environment::Development => Env::DEV,
@@ -17,5 +20,14 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .env(env)
         .site_addr(config.site_addr)
         .reload_port(config.site.reload_port)
+        .hash_files(bundle.hash_file.is_some())
+        // Leptos joins this to the executable's folder; an absolute path is kept as it is.
+        .hash_file(std::sync::Arc::from(
+            bundle
+                .hash_file
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|| crate::pwa::bundle::HASH_FILE.to_owned()),
+        ))
         .build()
 }

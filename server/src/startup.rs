@@ -1,17 +1,23 @@
-//! What the `serve` and `migrate` commands do, and the one error type for starting up.
+//! What the `serve`, `worker` and `migrate` commands do, and the one error type for starting up.
 
 use std::net::SocketAddr;
 
-use app::infra::{
-    config::Config,
-    db::{self, DbError},
-    health::readiness,
-    Infra, InfraError,
+use app::{
+    infra::{
+        config::Config,
+        db::{self, DbError},
+        health::readiness,
+        Infra, InfraError,
+    },
+    services::{
+        notifications::pipeline::{Pipeline, PipelineTasks},
+        Services,
+    },
 };
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
-use crate::{router, shutdown, state::AppState};
+use crate::{pwa::PwaConfig, router, shutdown, state::AppState};
 
 /// Why the process could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +36,9 @@ pub enum StartupError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A setting read outside `Config` (like `PWA`) is invalid.
+    #[error("{0}")]
+    Setting(String),
     /// The HTTP server failed while running.
     #[error("http server failed: {0}")]
     Serve(std::io::Error),
@@ -38,6 +47,7 @@ pub enum StartupError {
 /// Connects, migrates and serves until SIGINT/SIGTERM, then drains and returns.
 pub async fn serve(config: Config) -> Result<(), StartupError> {
     let addr = config.site_addr;
+    let pwa = PwaConfig::from_env().map_err(StartupError::Setting)?;
     let infra = Infra::connect(config).await?;
     db::migrate(&infra.db).await?;
     tracing::info!("backends: {}", infra.describe());
@@ -61,16 +71,48 @@ pub async fn serve(config: Config) -> Result<(), StartupError> {
             let _ = tcp.set_nodelay(true);
         });
     tracing::info!("listening on http://{addr}");
-    let app = router::build(AppState::new(infra.clone()));
-    axum::serve(
+    let state = AppState::with_pwa(infra.clone(), pwa);
+    // The relay shares the services' outbox, which every cause wakes after committing; the
+    // consumer runs here too unless NOTIFICATION_WORKER=false leaves it to `server worker`.
+    let tasks = PipelineTasks {
+        relay: true,
+        worker: infra.config.notifications.worker,
+    };
+    let pipeline = Pipeline::start(&state.services.notifications, tasks);
+    let app = router::build(state);
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown::signal())
     .await
-    .map_err(StartupError::Serve)?;
+    .map_err(StartupError::Serve);
+    pipeline.stop().await;
+    infra.queue.close().await;
     infra.db.close().await;
+    served?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Consumes notification jobs until SIGINT/SIGTERM, serving no HTTP: consumers that scale
+/// apart from the web servers. Applies migrations first, like `serve`.
+pub async fn worker(config: Config) -> Result<(), StartupError> {
+    let infra = Infra::connect(config).await?;
+    db::migrate(&infra.db).await?;
+    tracing::info!("backends: {}", infra.describe());
+    let services = Services::new(infra.clone());
+    let tasks = PipelineTasks {
+        relay: false,
+        worker: true,
+    };
+    let pipeline = Pipeline::start(&services.notifications, tasks);
+    shutdown::signal().await;
+    // An unfinished job is not acked: closing the connection hands it to another worker.
+    pipeline.stop().await;
+    infra.queue.close().await;
+    infra.db.close().await;
+    tracing::info!("worker stopped");
     Ok(())
 }
 

@@ -1,8 +1,12 @@
 //! State shared by every handler.
 
+use std::sync::Arc;
+
 use app::{infra::Infra, services::Services};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+
+use crate::pwa::{Bundle, Pwa, PwaConfig};
 
 /// Infrastructure plus the Leptos options; cloned per request (all fields are handles).
 #[derive(Clone)]
@@ -13,15 +17,30 @@ pub struct AppState {
     pub infra: Infra,
     /// The business logic every handler calls.
     pub services: Services,
+    /// The service worker, offline page and manifest of the build being served.
+    pub pwa: Arc<Pwa>,
 }
 
 impl AppState {
-    /// Builds the state from connected infrastructure.
+    /// Builds the state from connected infrastructure, with the PWA switched on.
     pub fn new(infra: Infra) -> Self {
-        let leptos_options = crate::site::leptos_options(&infra.config);
+        Self::with_pwa(infra, PwaConfig::default())
+    }
+
+    /// Builds the state from connected infrastructure and the `PWA` setting.
+    pub fn with_pwa(infra: Infra, pwa: PwaConfig) -> Self {
+        let site = &infra.config.site;
+        let bundle = Bundle::resolve(
+            std::path::Path::new(&site.site_root),
+            &site.site_pkg_dir,
+            &site.output_name,
+        );
+        let leptos_options = crate::site::leptos_options(&infra.config, &bundle);
+        let pwa = Pwa::prepare(pwa, bundle, &site.site_root, &site.site_pkg_dir);
         Self {
             leptos_options,
             services: Services::new(infra.clone()),
+            pwa: Arc::new(pwa),
             infra,
         }
     }

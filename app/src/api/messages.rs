@@ -5,35 +5,57 @@ use uuid::Uuid;
 
 use crate::model::{
     error::ErrorDetail,
-    message::{Message, Reaction},
+    message::{ConversationStart, Message, Reaction, SearchHit},
 };
+
+/// Messages per history page in the room view.
+pub const PAGE: i64 = 50;
 
 #[cfg(feature = "ssr")]
 use super::context::{fail, require_caller, services};
 
-/// The newest messages of a room, or those before `before`, in seq order.
+/// The page a room view opens with (around seq `at` when given) and the caller's read marker.
 #[server(prefix = "/rpc")]
-pub async fn room_history(room: Uuid, before: Option<i64>) -> Result<Vec<Message>, ErrorDetail> {
+pub async fn open_conversation(
+    room: Uuid,
+    at: Option<i64>,
+) -> Result<ConversationStart, ErrorDetail> {
     let auth = require_caller()?;
     services()?
         .messages
-        .history(auth, room, before, None, Some(50))
+        .open(auth, room, at)
         .await
         .map_err(fail)
 }
 
-/// Sends a message; `client_id` makes retries safe.
+/// A page of up to 50 messages before `before` or after `after`, in seq order.
+#[server(prefix = "/rpc")]
+pub async fn room_history(
+    room: Uuid,
+    before: Option<i64>,
+    after: Option<i64>,
+) -> Result<Vec<Message>, ErrorDetail> {
+    let auth = require_caller()?;
+    services()?
+        .messages
+        .history(auth, room, before, after, Some(PAGE))
+        .await
+        .map_err(fail)
+}
+
+/// Sends a message, optionally as a reply; `client_id` makes retries safe.
 #[server(prefix = "/rpc")]
 pub async fn send_message(
     room: Uuid,
     body: String,
     client_id: String,
+    reply_to: Option<Uuid>,
 ) -> Result<Message, ErrorDetail> {
     let auth = require_caller()?;
     let req = crate::model::message::SendMessage {
         body,
         client_id: Some(client_id),
-        reply_to: None,
+        reply_to,
     };
     services()?
         .messages
@@ -77,4 +99,11 @@ pub async fn edit_message(id: Uuid, body: String) -> Result<Message, ErrorDetail
     let auth = require_caller()?;
     let req = crate::model::message::EditMessage { body };
     services()?.messages.edit(auth, id, req).await.map_err(fail)
+}
+
+/// Messages matching `q` in the caller's rooms, newest first.
+#[server(prefix = "/rpc")]
+pub async fn search_messages(q: String) -> Result<Vec<SearchHit>, ErrorDetail> {
+    let auth = require_caller()?;
+    services()?.messages.search(auth, &q).await.map_err(fail)
 }

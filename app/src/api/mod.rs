@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod messages;
+pub mod notifications;
 pub mod rooms;
 pub mod users;
 

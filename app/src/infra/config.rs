@@ -102,6 +102,18 @@ pub struct SiteConfig {
     pub reload_port: u32,
 }
 
+/// How this process handles notification jobs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationConfig {
+    /// Whether `serve` also runs the consumer (the outbox relay always runs there); turn it
+    /// off when separate `server worker` processes consume.
+    pub worker: bool,
+    /// The queue jobs go to; dead letters go to `<queue>.dead`.
+    pub queue: String,
+    /// Failed attempts after which a job is dead-lettered.
+    pub max_attempts: u32,
+}
+
 /// The whole validated configuration of a server process.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -129,6 +141,10 @@ pub struct Config {
     pub redis_namespace: String,
     /// The URL users reach the site at; an `https://` URL makes cookies `Secure`.
     pub public_url: Option<String>,
+    /// Accounts one client address may register per hour.
+    pub registrations_per_hour: u32,
+    /// Notification relay and consumer.
+    pub notifications: NotificationConfig,
 }
 
 impl Config {
@@ -186,6 +202,20 @@ impl Config {
                     invalid(
                         "DB_MAX_CONNECTIONS",
                         format!("{v:?} is not a number from 1 to 1000"),
+                    )
+                })?,
+        };
+
+        let registrations_per_hour = match get("REGISTRATIONS_PER_HOUR") {
+            None => 20,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .ok_or_else(|| {
+                    invalid(
+                        "REGISTRATIONS_PER_HOUR",
+                        format!("{v:?} is not a number from 1 to 1000000"),
                     )
                 })?,
         };
@@ -277,6 +307,8 @@ impl Config {
             }
         }
 
+        let notifications = parse_notifications(&get)?;
+
         Ok(Self {
             environment,
             site_addr,
@@ -290,8 +322,54 @@ impl Config {
             site,
             redis_namespace,
             public_url,
+            registrations_per_hour,
+            notifications,
         })
     }
+}
+
+fn parse_notifications(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<NotificationConfig, ConfigError> {
+    let worker = match get("NOTIFICATION_WORKER").as_deref() {
+        None | Some("true" | "1" | "on" | "yes") => true,
+        Some("false" | "0" | "off" | "no") => false,
+        Some(other) => {
+            return Err(invalid(
+                "NOTIFICATION_WORKER",
+                format!("{other:?} is neither true nor false"),
+            ))
+        }
+    };
+    let queue = get("NOTIFICATION_QUEUE").unwrap_or_else(|| "parley.notifications".to_owned());
+    if queue.len() > 200
+        || !queue
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
+    {
+        return Err(invalid(
+            "NOTIFICATION_QUEUE",
+            format!("{queue:?} must be 1 to 200 letters, digits, '_', '-', '.' or ':'"),
+        ));
+    }
+    let max_attempts = match get("NOTIFICATION_MAX_ATTEMPTS") {
+        None => 5,
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| {
+                invalid(
+                    "NOTIFICATION_MAX_ATTEMPTS",
+                    format!("{v:?} is not a number from 1 to 100"),
+                )
+            })?,
+    };
+    Ok(NotificationConfig {
+        worker,
+        queue,
+        max_attempts,
+    })
 }
 
 fn validate_database_url(url: &str) -> Result<(), ConfigError> {
@@ -445,7 +523,33 @@ mod tests {
         assert!(error_of(&[("AMQP_URL", "redis://x")]).starts_with("invalid AMQP_URL"));
         assert!(error_of(&[("APP_ENV", "staging")]).starts_with("invalid APP_ENV"));
         assert!(error_of(&[("DB_MAX_CONNECTIONS", "0")]).starts_with("invalid DB_MAX_CONNECTIONS"));
+        assert!(error_of(&[("REGISTRATIONS_PER_HOUR", "0")])
+            .starts_with("invalid REGISTRATIONS_PER_HOUR"));
+        assert!(error_of(&[("REGISTRATIONS_PER_HOUR", "many")])
+            .starts_with("invalid REGISTRATIONS_PER_HOUR"));
         assert!(error_of(&[("CORS_ORIGINS", "example.com")]).starts_with("invalid CORS_ORIGINS"));
+        assert!(error_of(&[("NOTIFICATION_WORKER", "maybe")])
+            .starts_with("invalid NOTIFICATION_WORKER"));
+        assert!(
+            error_of(&[("NOTIFICATION_QUEUE", "a b")]).starts_with("invalid NOTIFICATION_QUEUE")
+        );
+        assert!(error_of(&[("NOTIFICATION_MAX_ATTEMPTS", "0")])
+            .starts_with("invalid NOTIFICATION_MAX_ATTEMPTS"));
+    }
+
+    #[test]
+    fn notification_settings_have_defaults() {
+        let c = config(&[]).expect("defaults are valid");
+        assert!(c.notifications.worker);
+        assert_eq!(c.notifications.queue, "parley.notifications");
+        assert_eq!(c.notifications.max_attempts, 5);
+        let off = config(&[
+            ("NOTIFICATION_WORKER", "false"),
+            ("NOTIFICATION_MAX_ATTEMPTS", "3"),
+        ])
+        .expect("valid");
+        assert!(!off.notifications.worker);
+        assert_eq!(off.notifications.max_attempts, 3);
     }
 
     #[test]

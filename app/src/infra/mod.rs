@@ -75,7 +75,7 @@ impl Infra {
                         url: redact_url(url),
                         source,
                     })?;
-                let bus = EventBus::redis(client, conn.clone());
+                let bus = EventBus::redis(client, conn.clone(), &config.redis_namespace);
                 (Some(conn), bus)
             }
             Backend::InProcess => (None, EventBus::in_process()),

@@ -1,7 +1,231 @@
-//! The browser side of realtime: a room's timeline kept in a signal, fed by history, by the
-//! user's own sends and by one WebSocket that reconnects and catches up by seq on its own.
+//! The browser side of realtime: one WebSocket per tab ([`Live`]) that room views join, each
+//! room's timeline kept in a signal fed by history, by the user's own sends and by that
+//! socket, which reconnects and catches up by seq on its own.
 
+pub mod offline;
 pub mod timeline;
 
 #[cfg(feature = "hydrate")]
-pub mod socket;
+mod device;
+#[cfg(feature = "hydrate")]
+pub mod session;
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+#[cfg(feature = "hydrate")]
+use crate::model::realtime::ServerFrame;
+use crate::model::{event::MemberChange, message::Message, realtime::PresenceStatus};
+use timeline::Timeline;
+
+/// The state of a room view's live connection, as the user should understand it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    /// Opening the socket or replaying what was missed.
+    Connecting,
+    /// Caught up; events arrive as they happen.
+    Live,
+    /// Lost; another attempt is scheduled.
+    Retrying,
+    /// The browser reports no network; retrying once it is back.
+    Offline,
+    /// The user no longer belongs to the room.
+    Removed,
+}
+
+/// Someone typing, and when their notice expires (ms since the epoch).
+pub type Typing = Vec<(Uuid, f64)>;
+
+/// Every signal a live room view feeds.
+#[derive(Clone, Copy)]
+pub struct RoomSignals {
+    /// Messages and pending sends.
+    pub timeline: RwSignal<Timeline>,
+    /// Who is typing.
+    pub typing: RwSignal<Typing>,
+    /// The connection's state.
+    pub connection: RwSignal<Connection>,
+    /// People sharing the room and their status.
+    pub presence: RwSignal<HashMap<Uuid, PresenceStatus>>,
+    /// Bumped whenever someone joins, leaves or changes role.
+    pub members: RwSignal<u32>,
+    /// The last change to the viewer's own membership.
+    pub my_membership: RwSignal<Option<MemberChange>>,
+}
+
+/// The room-wide signals a room page shares between its conversation and its side panels.
+#[derive(Clone, Copy)]
+pub struct RoomState {
+    /// People sharing the room and their status.
+    pub presence: RwSignal<HashMap<Uuid, PresenceStatus>>,
+    /// Bumped whenever someone joins, leaves or changes role.
+    pub members: RwSignal<u32>,
+    /// The last change to the viewer's own membership.
+    pub my_membership: RwSignal<Option<MemberChange>>,
+}
+
+impl RoomState {
+    /// Fresh state for a room page.
+    pub fn new() -> Self {
+        Self {
+            presence: RwSignal::new(HashMap::new()),
+            members: RwSignal::new(0),
+            my_membership: RwSignal::new(None),
+        }
+    }
+}
+
+impl Default for RoomState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The tab's live connection, provided to the whole app. In server rendering it only holds
+/// the (never changing) connection state: sockets exist in the browser alone.
+#[derive(Clone, Copy)]
+pub struct Live {
+    /// State of the tab's socket.
+    pub connection: RwSignal<Connection>,
+    #[cfg(feature = "hydrate")]
+    session: StoredValue<Option<session::LiveSession>, LocalStorage>,
+    #[cfg(feature = "hydrate")]
+    user_frames: StoredValue<Option<session::UserFrames>, LocalStorage>,
+}
+
+impl Live {
+    /// Creates and provides the context.
+    pub fn provide() -> Self {
+        let live = Live {
+            connection: RwSignal::new(Connection::Connecting),
+            #[cfg(feature = "hydrate")]
+            session: StoredValue::new_local(None),
+            #[cfg(feature = "hydrate")]
+            user_frames: StoredValue::new_local(None),
+        };
+        provide_context(live);
+        live
+    }
+
+    /// The context value.
+    pub fn get() -> Self {
+        expect_context::<Live>()
+    }
+
+    /// Connects as `me`, or disconnects when signed out; reconnects for another account.
+    pub fn connect_as(&self, me: Option<Uuid>) {
+        #[cfg(feature = "hydrate")]
+        {
+            let current = self.session.with_value(|s| s.as_ref().map(|s| s.me()));
+            match (current, me) {
+                (None, Some(_)) => self.start(me),
+                (Some(_), None) => self.session.update_value(|s| {
+                    if let Some(old) = s.take() {
+                        old.stop();
+                    }
+                }),
+                (Some(None), Some(user)) => {
+                    self.session
+                        .with_value(|s| s.as_ref().map(|s| s.set_me(user)));
+                }
+                (Some(Some(old)), Some(new)) if old != new => {
+                    self.session.update_value(|s| {
+                        if let Some(old) = s.take() {
+                            old.stop();
+                        }
+                    });
+                    self.start(me);
+                }
+                _ => {}
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = me;
+    }
+
+    /// Starts following a room into `signals` (connecting first if needed).
+    pub fn join(&self, room: Uuid, signals: RoomSignals) {
+        #[cfg(feature = "hydrate")]
+        {
+            if self.session.with_value(Option::is_none) {
+                self.start(None);
+            }
+            self.session
+                .with_value(|s| s.as_ref().map(|s| s.join(room, signals)));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (room, signals);
+    }
+
+    /// Shows a message the server confirmed over HTTP (a send or an edit); if messages before
+    /// it have not arrived yet, fetches them rather than leaving it out of sight.
+    pub fn confirmed(&self, timeline: RwSignal<Timeline>, message: Message) {
+        let room = message.room_id;
+        let inserted = timeline.try_update(|t| t.insert(message));
+        #[cfg(feature = "hydrate")]
+        if let Some(timeline::Insert::Gap { after }) = inserted {
+            self.session
+                .with_value(|s| s.as_ref().map(|s| s.fill(room, after)));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (room, inserted);
+    }
+
+    /// Sends a room's unconfirmed messages again over the socket, if it is open.
+    pub fn resend(&self, room: Uuid) {
+        #[cfg(feature = "hydrate")]
+        self.session
+            .with_value(|s| s.as_ref().map(|s| s.resend(room)));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = room;
+    }
+
+    /// Stops following a room.
+    pub fn leave(&self, room: Uuid) {
+        #[cfg(feature = "hydrate")]
+        self.session
+            .with_value(|s| s.as_ref().map(|s| s.leave(room)));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = room;
+    }
+
+    /// Tells a room the user is typing.
+    pub fn typing(&self, room: Uuid) {
+        #[cfg(feature = "hydrate")]
+        self.session
+            .with_value(|s| s.as_ref().map(|s| s.typing(room)));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = room;
+    }
+
+    /// Reconnects now instead of waiting for the scheduled attempt.
+    pub fn retry_now(&self) {
+        #[cfg(feature = "hydrate")]
+        self.session
+            .with_value(|s| s.as_ref().map(session::LiveSession::retry_now));
+    }
+
+    /// Hands the frames that concern the user rather than a room (notifications) to
+    /// `listener`, from this session and every later one.
+    #[cfg(feature = "hydrate")]
+    pub fn on_user_frame(&self, listener: impl Fn(ServerFrame) + 'static) {
+        let listener: session::UserFrames = std::rc::Rc::new(listener);
+        self.session.with_value(|s| {
+            if let Some(s) = s {
+                s.on_user_frame(listener.clone());
+            }
+        });
+        self.user_frames.set_value(Some(listener));
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn start(&self, me: Option<Uuid>) {
+        let session = session::LiveSession::start(me, self.connection);
+        if let Some(listener) = self.user_frames.get_value() {
+            session.on_user_frame(listener);
+        }
+        self.session.set_value(Some(session));
+    }
+}

@@ -4,7 +4,29 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::message::{Message, Reaction};
+use super::{
+    message::{Message, Reaction},
+    room::Role,
+};
+
+/// How someone's membership of a room changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum MemberChange {
+    /// Joined (by themselves, an invitation or a link).
+    Joined,
+    /// Left by themselves.
+    Left,
+    /// Removed by an admin.
+    Removed,
+    /// Banned by an admin.
+    Banned,
+    /// Given another role.
+    RoleChanged {
+        /// The new role.
+        role: Role,
+    },
+}
 
 /// Something that happened in a room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +67,16 @@ pub enum RoomEvent {
         /// All its reactions now.
         reactions: Vec<Reaction>,
     },
+    /// Someone joined or left, was removed or banned, or got another role.
+    MemberChanged {
+        /// The room.
+        room_id: Uuid,
+        /// Whose membership.
+        user_id: Uuid,
+        /// What happened.
+        #[serde(flatten)]
+        change: MemberChange,
+    },
 }
 
 impl RoomEvent {
@@ -56,7 +88,8 @@ impl RoomEvent {
             }
             RoomEvent::MessageDeleted { room_id, .. }
             | RoomEvent::Typing { room_id, .. }
-            | RoomEvent::ReactionsChanged { room_id, .. } => *room_id,
+            | RoomEvent::ReactionsChanged { room_id, .. }
+            | RoomEvent::MemberChanged { room_id, .. } => *room_id,
         }
     }
 

@@ -41,6 +41,17 @@ pub struct Message {
     pub deleted: bool,
 }
 
+/// What a room view opens with: a page of messages and where the caller stopped reading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationStart {
+    /// A contiguous page of messages in seq order.
+    pub messages: Vec<Message>,
+    /// The caller's read marker (None when the caller does not participate).
+    pub last_read_seq: Option<i64>,
+    /// The room's newest seq when the page was read.
+    pub last_seq: i64,
+}
+
 /// How many people reacted with one emoji, and whether the caller did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

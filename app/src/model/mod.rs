@@ -7,6 +7,7 @@ pub mod health;
 pub mod markup;
 pub mod message;
 pub mod meta;
+pub mod notification;
 pub mod realtime;
 pub mod room;
 pub mod user;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{event::RoomEvent, message::Message};
+use super::{event::RoomEvent, message::Message, notification::Notification};
 
 /// Whether someone is around.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -15,6 +15,26 @@ pub enum PresenceStatus {
     Away,
     /// No live connection.
     Offline,
+}
+
+impl PresenceStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PresenceStatus::Online => "online",
+            PresenceStatus::Away => "away",
+            PresenceStatus::Offline => "offline",
+        }
+    }
+
+    /// How the UI says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            PresenceStatus::Online => "Online",
+            PresenceStatus::Away => "Away",
+            PresenceStatus::Offline => "Offline",
+        }
+    }
 }
 
 /// Where a client is in a room's history.
@@ -139,10 +159,31 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
     },
+    /// A notification was stored for the user; sent to every connection of theirs.
+    Notification {
+        /// The notification.
+        notification: Notification,
+        /// The user's stored unread count right after it was stored.
+        unread_count: i64,
+        /// Whether to alert (sound, browser notification); false under do not disturb.
+        alert: bool,
+    },
+    /// The user's unread count changed without a new notification (read or deleted, maybe
+    /// in another tab); sent to every connection of theirs.
+    NotificationCount {
+        /// The stored unread count.
+        unread_count: i64,
+    },
     /// Answer to `ping`.
     Pong {
         /// The ping's nonce.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         nonce: Option<String>,
     },
+}
+
+/// The bus topic of frames meant for every connection of one user (notifications), as
+/// opposed to `room.<id>` topics that only subscribers of a room receive.
+pub fn user_topic(user_id: Uuid) -> String {
+    format!("user.{user_id}")
 }

@@ -94,6 +94,7 @@ pub struct AuthService {
     keys: TokenKeys,
     hasher: PasswordHasher,
     limiter: RateLimiter,
+    register_limit: Limit,
 }
 
 impl AuthService {
@@ -104,7 +105,17 @@ impl AuthService {
             keys,
             hasher,
             limiter,
+            register_limit: REGISTER_PER_IP,
         }
+    }
+
+    /// Allows `max` registrations per client address and hour instead of the default 20.
+    pub fn with_registrations_per_hour(mut self, max: u32) -> Self {
+        self.register_limit = Limit {
+            max: u64::from(max),
+            ..REGISTER_PER_IP
+        };
+        self
     }
 
     /// Creates an account and signs it in.
@@ -133,8 +144,11 @@ impl AuthService {
                 "Password must differ from your username and email.",
             ));
         }
-        self.limit(&format!("register:ip:{}", ip_key(client)), REGISTER_PER_IP)
-            .await?;
+        self.limit(
+            &format!("register:ip:{}", ip_key(client)),
+            self.register_limit,
+        )
+        .await?;
 
         let hash = self.hasher.hash(req.password).await?;
         let mut tx = self.db.begin().await?;

@@ -8,7 +8,11 @@ use uuid::Uuid;
 use super::{
     auth::Authenticated,
     error::{ServiceError, ServiceResult},
-    rooms::RoomService,
+    notifications::{
+        job::{Cause, NotificationJob},
+        outbox::Outbox,
+    },
+    rooms::{AdmitHook, RoomService},
     tokens::{hash_refresh_token, new_refresh_token},
 };
 use crate::{
@@ -21,12 +25,14 @@ use crate::{
 pub struct InvitationService {
     db: PgPool,
     rooms: RoomService,
+    outbox: Outbox,
 }
 
 impl InvitationService {
-    /// Builds the service over the room service (which owns membership and its cache).
-    pub fn new(db: PgPool, rooms: RoomService) -> Self {
-        Self { db, rooms }
+    /// Builds the service over the room service (which owns membership and its cache);
+    /// invitations and acceptances notify through `outbox`.
+    pub fn new(db: PgPool, rooms: RoomService, outbox: Outbox) -> Self {
+        Self { db, rooms, outbox }
     }
 
     /// Invites a user (by username or email) to a private room the caller is in.
@@ -72,7 +78,8 @@ impl InvitationService {
                 message: "They are banned from this room; lift the ban first.".to_owned(),
             });
         }
-        let id = match members::invite(&self.db, room_id, auth.user_id, invitee.id).await {
+        let mut tx = self.db.begin().await?;
+        let id = match members::invite(&mut *tx, room_id, auth.user_id, invitee.id).await {
             Ok(id) => id,
             Err(crate::infra::store::StoreError::Duplicate(_)) => {
                 return Err(ServiceError::Conflict {
@@ -82,6 +89,10 @@ impl InvitationService {
             }
             Err(e) => return Err(e.into()),
         };
+        let job = NotificationJob::new(Cause::InvitationCreated { invitation_id: id });
+        self.outbox.enqueue(&mut tx, &job).await?;
+        tx.commit().await?;
+        self.outbox.wake();
         members::invitation(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("invitation vanished".to_owned()))
@@ -105,12 +116,29 @@ impl InvitationService {
     /// Accepts an invitation addressed to the caller and joins the room.
     pub async fn accept(&self, auth: Authenticated, id: Uuid) -> ServiceResult<Room> {
         let row = self.pending_for_invitee(auth, id).await?;
-        // Joining and marking the invitation happen together: a full room or a ban leaves
-        // the invitation pending.
-        self.rooms
-            .admit(row.room_id, auth.user_id, || Ok(()))
+        // Joining, marking the invitation and the job notifying the inviter commit together:
+        // a full room or a ban leaves the invitation pending, and of two racing acceptances
+        // only the one that found it pending notifies.
+        let outbox = self.outbox.clone();
+        let hook: AdmitHook = Box::new(move |conn| {
+            Box::pin(async move {
+                if members::accept_invitation(&mut *conn, id).await? {
+                    let job = NotificationJob::new(Cause::InvitationAccepted { invitation_id: id });
+                    outbox.enqueue(conn, &job).await?;
+                }
+                Ok(())
+            })
+        });
+        let joined = self
+            .rooms
+            .admit(row.room_id, auth.user_id, Some(hook))
             .await?;
-        members::set_invitation_status(&self.db, id, "accepted").await?;
+        if joined {
+            self.outbox.wake();
+        } else {
+            // Already in the room (through a link, say): the invitation is simply answered.
+            members::set_invitation_status(&self.db, id, "accepted").await?;
+        }
         self.rooms.get(auth, row.room_id).await
     }
 
@@ -237,7 +265,7 @@ impl InvitationService {
         }
         let room_id = link.room_id;
         // The link row stays locked while joining, so its last use cannot be taken twice.
-        let joined = self.rooms.admit(room_id, auth.user_id, || Ok(())).await?;
+        let joined = self.rooms.admit(room_id, auth.user_id, None).await?;
         if joined {
             members::use_link(&mut *tx, link.id).await?;
         }

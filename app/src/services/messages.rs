@@ -10,6 +10,11 @@ use uuid::Uuid;
 use super::{
     auth::Authenticated,
     error::{ServiceError, ServiceResult},
+    events,
+    notifications::{
+        job::{Cause, NotificationJob},
+        NotificationService,
+    },
     rooms::RoomService,
 };
 use crate::{
@@ -17,6 +22,7 @@ use crate::{
         bus::EventBus,
         rate_limit::{Limit, RateLimiter, Verdict},
         store::{
+            members,
             messages::{self, MessageRow, NewMessage},
             rooms::RoomRow,
         },
@@ -24,12 +30,17 @@ use crate::{
     model::{
         event::RoomEvent,
         message::{
-            parse_mentions, EditMessage, Message, Reaction, SearchHit, SendMessage, HISTORY_MAX,
-            MESSAGE_MAX,
+            parse_mentions, ConversationStart, EditMessage, Message, Reaction, SearchHit,
+            SendMessage, HISTORY_MAX, MESSAGE_MAX,
         },
         room::{PostPolicy, Role},
     },
 };
+
+/// Messages in the first page of a room view.
+const OPEN_PAGE: i64 = 50;
+/// Messages shown above an anchor (first unread or search hit) when a room view opens there.
+const OPEN_CONTEXT: i64 = 5;
 
 /// Messages one user may send per window, across rooms.
 pub const SEND_LIMIT: Limit = Limit {
@@ -44,16 +55,24 @@ pub struct MessageService {
     rooms: RoomService,
     bus: EventBus,
     limiter: RateLimiter,
+    notifications: NotificationService,
 }
 
 impl MessageService {
     /// Builds the service.
-    pub fn new(db: PgPool, rooms: RoomService, bus: EventBus, limiter: RateLimiter) -> Self {
+    pub fn new(
+        db: PgPool,
+        rooms: RoomService,
+        bus: EventBus,
+        limiter: RateLimiter,
+        notifications: NotificationService,
+    ) -> Self {
         Self {
             db,
             rooms,
             bus,
             limiter,
+            notifications,
         }
     }
 
@@ -147,7 +166,16 @@ impl MessageService {
             },
         )
         .await?;
+        // Only messages that can notify someone get a job; the consumer decides who.
+        let notifies = !mentions.is_empty() || req.reply_to.is_some() || room.kind == "direct";
+        if notifies {
+            let job = NotificationJob::new(Cause::MessageSent { message_id: id });
+            self.notifications.outbox().enqueue(&mut tx, &job).await?;
+        }
         tx.commit().await?;
+        if notifies {
+            self.notifications.outbox().wake();
+        }
         let message = self.load(id).await?;
         self.publish(RoomEvent::MessageCreated {
             message: message.clone(),
@@ -185,6 +213,35 @@ impl MessageService {
         }
         let rows = messages::page(&self.db, room_id, before, after, limit).await?;
         self.with_reactions_all(rows).await
+    }
+
+    /// The first page of a room view: around `at` when given (a search hit), else from just
+    /// before the caller's first unread message when that is far back, else the newest page.
+    pub async fn open(
+        &self,
+        auth: Authenticated,
+        room_id: Uuid,
+        at: Option<i64>,
+    ) -> ServiceResult<ConversationStart> {
+        let (room, role) = self.rooms.visible(auth, room_id).await?;
+        let last_read_seq = match role {
+            Some(_) => members::last_read_seq(&self.db, room_id, auth.user_id).await?,
+            None => None,
+        };
+        // Start a few messages early so the anchor has context above it.
+        let after = match (at, last_read_seq) {
+            (Some(at), _) if at >= 1 => Some((at - OPEN_CONTEXT).max(0)),
+            (None, Some(read)) if room.last_seq - read > OPEN_PAGE => {
+                Some((read - OPEN_CONTEXT).max(0))
+            }
+            _ => None,
+        };
+        let rows = messages::page(&self.db, room_id, None, after, OPEN_PAGE).await?;
+        Ok(ConversationStart {
+            messages: self.with_reactions_all(rows).await?,
+            last_read_seq,
+            last_seq: room.last_seq,
+        })
     }
 
     /// Changes a message's text (its author, if the room allows editing and within its window).
@@ -306,7 +363,17 @@ impl MessageService {
         if seq < 0 {
             return Err(ServiceError::invalid("seq", "seq must not be negative"));
         }
-        Ok(messages::mark_read(&self.db, room_id, auth.user_id, seq).await?)
+        let marker = messages::mark_read(&self.db, room_id, auth.user_id, seq).await?;
+        // The marker moved (or not) either way; a failure here only leaves notifications
+        // unread, which the user can still clear, so it must not fail the read.
+        if let Err(e) = self
+            .notifications
+            .room_read(auth.user_id, room_id, marker)
+            .await
+        {
+            tracing::warn!(error = %e, "cannot mark a room's notifications read");
+        }
+        Ok(marker)
     }
 
     /// Full-text search over the caller's rooms.
@@ -390,15 +457,7 @@ impl MessageService {
 
     /// Publishes an event on the bus (best effort: clients catch up by seq).
     pub async fn publish(&self, event: RoomEvent) {
-        let room_id = event.room_id();
-        let payload = match serde_json::to_vec(&event) {
-            Ok(p) => p,
-            Err(e) => return tracing::error!(error = %e, "cannot encode a room event"),
-        };
-        // Delivery is best effort: clients catch up from PostgreSQL by seq.
-        if let Err(e) = self.bus.publish(&RoomEvent::topic(room_id), &payload).await {
-            tracing::warn!(error = %e, room = %room_id, "cannot publish a room event");
-        }
+        events::publish(&self.bus, event).await;
     }
 }
 

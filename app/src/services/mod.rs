@@ -2,8 +2,10 @@
 
 pub mod auth;
 pub mod error;
+mod events;
 pub mod invitations;
 pub mod messages;
+pub mod notifications;
 pub mod passwords;
 pub mod rooms;
 pub mod tokens;
@@ -26,6 +28,8 @@ pub struct Services {
     pub invitations: invitations::InvitationService,
     /// Messages, reactions, read markers and search.
     pub messages: messages::MessageService,
+    /// Notifications, their preferences and their pipeline.
+    pub notifications: notifications::NotificationService,
     /// The infrastructure they run on.
     pub infra: Infra,
 }
@@ -39,15 +43,33 @@ impl Services {
             keys,
             passwords::PasswordHasher::new(),
             infra.limiter.clone(),
-        );
+        )
+        .with_registrations_per_hour(infra.config.registrations_per_hour);
         let users = users::UserService::new(infra.db.clone(), auth.clone());
-        let rooms = rooms::RoomService::new(infra.db.clone(), infra.members.clone());
-        let invitations = invitations::InvitationService::new(infra.db.clone(), rooms.clone());
+        // One outbox per process: every cause writes to it, and its relay is woken by them.
+        let outbox = notifications::outbox::Outbox::new(&infra.config.notifications.queue);
+        let rooms = rooms::RoomService::new(
+            infra.db.clone(),
+            infra.members.clone(),
+            infra.bus.clone(),
+            outbox.clone(),
+        );
+        let notifications = notifications::NotificationService::new(
+            infra.db.clone(),
+            infra.bus.clone(),
+            infra.queue.clone(),
+            outbox.clone(),
+            rooms.clone(),
+            infra.config.notifications.clone(),
+        );
+        let invitations =
+            invitations::InvitationService::new(infra.db.clone(), rooms.clone(), outbox);
         let messages = messages::MessageService::new(
             infra.db.clone(),
             rooms.clone(),
             infra.bus.clone(),
             infra.limiter.clone(),
+            notifications.clone(),
         );
         Self {
             auth,
@@ -55,6 +77,7 @@ impl Services {
             rooms,
             invitations,
             messages,
+            notifications,
             infra,
         }
     }

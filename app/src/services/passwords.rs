@@ -1,6 +1,13 @@
 //! Password hashing with argon2id at OWASP's recommended cost, off the async runtime.
+//!
+//! Hashes run on a few dedicated threads rather than Tokio's blocking pool: each hash
+//! allocates 19 MiB, and glibc keeps freed memory in per-thread arenas, so a burst spread
+//! over dozens of blocking threads left the server holding gigabytes. A fixed set of threads
+//! reuses the same few blocks, and the bounded queue makes a burst wait instead of grow.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use tokio::sync::{mpsc, oneshot};
 
 use argon2::{
     password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString},
@@ -34,15 +41,14 @@ impl PasswordHasher {
     /// A PHC-format hash of `password` with a fresh salt.
     pub async fn hash(&self, password: String) -> ServiceResult<String> {
         let argon = self.argon.clone();
-        tokio::task::spawn_blocking(move || {
+        run(move || {
             let salt = SaltString::generate(&mut OsRng);
             argon
                 .hash_password(password.as_bytes(), &salt)
                 .map(|h| h.to_string())
                 .map_err(|e| ServiceError::Internal(format!("hashing failed: {e}")))
         })
-        .await
-        .map_err(|e| ServiceError::Internal(format!("hashing task failed: {e}")))?
+        .await?
     }
 
     /// Whether `password` matches `hash`. With `hash = None` a dummy hash is checked, so an
@@ -50,16 +56,62 @@ impl PasswordHasher {
     pub async fn verify(&self, password: String, hash: Option<String>) -> ServiceResult<bool> {
         let argon = self.argon.clone();
         let known = hash.is_some();
-        let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
-        let matched = tokio::task::spawn_blocking(move || {
+        let matched = run(move || {
+            // The dummy is computed on first use, here on a hashing thread like every hash.
+            let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
             PasswordHash::new(&hash)
                 .map(|parsed| argon.verify_password(password.as_bytes(), &parsed).is_ok())
                 .unwrap_or(false)
         })
-        .await
-        .map_err(|e| ServiceError::Internal(format!("verify task failed: {e}")))?;
+        .await?;
         Ok(known && matched)
     }
+}
+
+type Work = Box<dyn FnOnce() + Send>;
+
+/// Hashes waiting for a thread; beyond this, callers wait to enqueue.
+const QUEUE: usize = 256;
+
+/// Runs `work` on the hashing threads and waits for its result.
+async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> ServiceResult<T> {
+    let (done, result) = oneshot::channel();
+    let job: Work = Box::new(move || {
+        let _ = done.send(work());
+    });
+    let unavailable = || ServiceError::Internal("the password hashing threads are gone".into());
+    pool().send(job).await.map_err(|_| unavailable())?;
+    result.await.map_err(|_| unavailable())
+}
+
+/// The queue of the hashing threads, started on first use: one per core, at most four.
+fn pool() -> &'static mpsc::Sender<Work> {
+    static POOL: OnceLock<mpsc::Sender<Work>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let (sender, receiver) = mpsc::channel::<Work>(QUEUE);
+        let receiver = Arc::new(Mutex::new(receiver));
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+        for i in 0..threads {
+            let receiver = receiver.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || loop {
+                    // The lock is held only while waiting, never while hashing.
+                    let job = match receiver.lock() {
+                        Ok(mut r) => r.blocking_recv(),
+                        Err(_) => None,
+                    };
+                    match job {
+                        Some(job) => job(),
+                        None => break,
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a password hashing thread");
+            }
+        }
+        sender
+    })
 }
 
 fn dummy_hash() -> &'static str {

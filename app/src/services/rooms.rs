@@ -1,15 +1,22 @@
 //! Rooms: creation, settings, the directory, membership, roles and moderation, and direct
 //! conversations. Private rooms answer "not found" to outsiders so their existence never leaks.
 
-use sqlx::PgPool;
+use futures::future::BoxFuture;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{
     auth::Authenticated,
     error::{ServiceError, ServiceResult},
+    events,
+    notifications::{
+        job::{Cause, NotificationJob},
+        outbox::Outbox,
+    },
 };
 use crate::{
     infra::{
+        bus::EventBus,
         membership_cache::{Members, MembershipCache},
         store::{
             members,
@@ -18,6 +25,7 @@ use crate::{
         },
     },
     model::{
+        event::{MemberChange, RoomEvent},
         room::{
             Ban, BanRequest, CreateRoom, MessagePreview, MyRoom, Participant, Role, Room, RoomKind,
             RoomSettings, RoomSummary, UpdateRoom,
@@ -43,17 +51,43 @@ pub struct DirectoryQuery {
     pub sort: Option<String>,
 }
 
+/// Writes that must commit or roll back together with an admission, run in its
+/// transaction (an accepted invitation and the job notifying the inviter).
+pub(crate) type AdmitHook =
+    Box<dyn for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, ServiceResult<()>> + Send>;
+
 /// The room service.
 #[derive(Clone)]
 pub struct RoomService {
     db: PgPool,
     cache: MembershipCache,
+    bus: EventBus,
+    outbox: Outbox,
 }
 
 impl RoomService {
-    /// Builds the service.
-    pub fn new(db: PgPool, cache: MembershipCache) -> Self {
-        Self { db, cache }
+    /// Builds the service; membership changes that notify someone write to `outbox`.
+    pub fn new(db: PgPool, cache: MembershipCache, bus: EventBus, outbox: Outbox) -> Self {
+        Self {
+            db,
+            cache,
+            bus,
+            outbox,
+        }
+    }
+
+    /// After a membership change commits: the cache forgets the room and the room hears of it.
+    async fn members_changed(&self, room_id: Uuid, user_id: Uuid, change: MemberChange) {
+        self.cache.invalidate(room_id).await;
+        events::publish(
+            &self.bus,
+            RoomEvent::MemberChanged {
+                room_id,
+                user_id,
+                change,
+            },
+        )
+        .await;
     }
 
     /// The room's participants, from the cache when it holds them.
@@ -325,17 +359,18 @@ impl RoomService {
         if room.kind == "direct" || room.is_private {
             return Err(not_found());
         }
-        self.admit(id, auth.user_id, || Ok(())).await?;
+        self.admit(id, auth.user_id, None).await?;
         self.get(auth, id).await
     }
 
     /// Adds `user` to the room under its row lock: refuses banned users and full rooms, so two
-    /// joins racing for the last seat cannot both win. `extra` runs inside the transaction.
+    /// joins racing for the last seat cannot both win. `hook` runs inside the transaction,
+    /// only when the user is actually added.
     pub(crate) async fn admit(
         &self,
         room_id: Uuid,
         user: Uuid,
-        extra: impl FnOnce() -> ServiceResult<()>,
+        hook: Option<AdmitHook>,
     ) -> ServiceResult<bool> {
         let mut tx = self.db.begin().await?;
         let room = rooms::lock(&mut tx, room_id).await?.ok_or_else(not_found)?;
@@ -356,10 +391,13 @@ impl RoomService {
                 message: "This room is full.".to_owned(),
             });
         }
-        extra()?;
         members::add(&mut *tx, room_id, user, Role::Member).await?;
+        if let Some(hook) = hook {
+            hook(&mut tx).await?;
+        }
         tx.commit().await?;
-        self.cache.invalidate(room_id).await;
+        self.members_changed(room_id, user, MemberChange::Joined)
+            .await;
         Ok(true)
     }
 
@@ -387,7 +425,8 @@ impl RoomService {
         }
         members::remove(&mut *tx, id, auth.user_id).await?;
         tx.commit().await?;
-        self.cache.invalidate(id).await;
+        self.members_changed(id, auth.user_id, MemberChange::Left)
+            .await;
         Ok(())
     }
 
@@ -418,6 +457,7 @@ impl RoomService {
         }
         let mut tx = self.db.begin().await?;
         rooms::lock(&mut tx, id).await?;
+        let previous = members::role_of(&mut *tx, id, target).await?;
         if !members::set_role(&mut *tx, id, target, role).await? {
             return Err(ServiceError::NotFound(
                 "That user is not in this room.".to_owned(),
@@ -426,8 +466,29 @@ impl RoomService {
         if role == Role::Owner {
             members::set_role(&mut *tx, id, auth.user_id, Role::Admin).await?;
         }
+        let changed = previous != Some(role);
+        if changed {
+            let cause = Cause::RoleChanged {
+                room_id: id,
+                user_id: target,
+                actor_id: auth.user_id,
+                role,
+            };
+            self.outbox
+                .enqueue(&mut tx, &NotificationJob::new(cause))
+                .await?;
+        }
         tx.commit().await?;
-        self.cache.invalidate(id).await;
+        if changed {
+            self.outbox.wake();
+        }
+        self.members_changed(id, target, MemberChange::RoleChanged { role })
+            .await;
+        if role == Role::Owner {
+            let role = Role::Admin;
+            self.members_changed(id, auth.user_id, MemberChange::RoleChanged { role })
+                .await;
+        }
         members::participants(&self.db, id)
             .await?
             .into_iter()
@@ -450,8 +511,24 @@ impl RoomService {
             ));
         };
         outranks(my_role, their_role)?;
-        members::remove(&self.db, id, target).await?;
-        self.cache.invalidate(id).await;
+        let mut tx = self.db.begin().await?;
+        let removed = members::remove(&mut *tx, id, target).await?;
+        if removed {
+            let cause = Cause::RemovedFromRoom {
+                room_id: id,
+                user_id: target,
+                actor_id: auth.user_id,
+            };
+            self.outbox
+                .enqueue(&mut tx, &NotificationJob::new(cause))
+                .await?;
+        }
+        tx.commit().await?;
+        if removed {
+            self.outbox.wake();
+        }
+        self.members_changed(id, target, MemberChange::Removed)
+            .await;
         Ok(())
     }
 
@@ -476,10 +553,26 @@ impl RoomService {
             outranks(my_role, their_role)?;
         }
         let mut tx = self.db.begin().await?;
-        members::remove(&mut *tx, id, req.user_id).await?;
+        // Only someone who was in the room hears of the ban: telling an outsider would
+        // reveal a private room to them.
+        let was_in = members::remove(&mut *tx, id, req.user_id).await?;
         members::ban(&mut *tx, id, req.user_id, auth.user_id, reason).await?;
+        if was_in {
+            let cause = Cause::BannedFromRoom {
+                room_id: id,
+                user_id: req.user_id,
+                actor_id: auth.user_id,
+            };
+            self.outbox
+                .enqueue(&mut tx, &NotificationJob::new(cause))
+                .await?;
+        }
         tx.commit().await?;
-        self.cache.invalidate(id).await;
+        if was_in {
+            self.outbox.wake();
+        }
+        self.members_changed(id, req.user_id, MemberChange::Banned)
+            .await;
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! The HTML shell rendered by the server and the root component hydrated in the browser.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     ParamSegment, SsrMode, StaticSegment,
@@ -9,18 +9,22 @@ use leptos_router::{
 
 use super::{
     layout::{SiteFooter, SiteHeader},
+    notifications::NotificationFeed,
     pages::{
         landing::LandingPage, not_found::NotFound, profile::ProfilePage, settings::SettingsPage,
         sign_in::SignInPage, sign_up::SignUpPage,
     },
+    pwa::{PwaHead, UpdateBanner},
     rooms::{
         directory::DirectoryPage, home::RoomsHome, invitations::InvitationsPage,
         join_link::JoinLinkPage, new_room::NewRoomPage, room_page::RoomPage,
-        room_settings::RoomSettingsPage, user_page::UserPage, RoomsChanged,
+        room_settings::RoomSettingsPage, search::SearchPage, user_page::UserPage, RoomsChanged,
     },
     session::CurrentUser,
+    shortcuts::{Panels, Shortcuts},
     theme::THEME_BOOTSTRAP,
 };
+use crate::live::Live;
 
 /// The full HTML document; `options` tells it where the WASM bundle is served from.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -37,6 +41,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                     content="Parley is fast, reliable team and community chat that never loses a message."
                 />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                // Build-hashed name, so a new build never gets an old cached stylesheet.
+                <HashedStylesheet options=options.clone() id="leptos"/>
+                <PwaHead/>
                 // Sets the theme before first paint so a dark-mode user never sees a white flash.
                 <script inner_html=THEME_BOOTSTRAP></script>
                 <AutoReload options=options.clone()/>
@@ -54,8 +61,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    CurrentUser::provide();
+    let user = CurrentUser::provide();
     RoomsChanged::provide();
+    Panels::provide();
+    // One socket per tab, open while someone is signed in.
+    let live = Live::provide();
+    Effect::new(move |_| live.connect_as(user.user().map(|u| u.id)));
+    NotificationFeed::provide(live, Signal::derive(move || user.user().is_some()));
     // Effects run only in the browser, so this attribute proves the WASM bundle took over.
     Effect::new(|_| {
         if let Some(body) = document().body() {
@@ -64,12 +76,12 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/parley.css"/>
         <Title formatter=|page: String| {
             if page.is_empty() { "Parley".to_owned() } else { format!("{page} · Parley") }
         }/>
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
+            <Shortcuts/>
             <div class="site">
                 <SiteHeader/>
                 <main id="main" class="site-main" tabindex="-1">
@@ -103,6 +115,7 @@ pub fn App() -> impl IntoView {
                             ssr=SsrMode::Async
                         />
                         <Route path=StaticSegment("invitations") view=InvitationsPage ssr=SsrMode::Async/>
+                        <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async/>
                         <Route
                             path=(StaticSegment("join"), ParamSegment("code"))
                             view=JoinLinkPage
@@ -118,5 +131,6 @@ pub fn App() -> impl IntoView {
                 <SiteFooter/>
             </div>
         </Router>
+        <UpdateBanner/>
     }
 }

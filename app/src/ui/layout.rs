@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use super::{icons::LogoMark, session::CurrentUser, theme::ThemeToggle};
+use super::{
+    icons::LogoMark, notifications::Bell, session::CurrentUser, shortcuts::Panels,
+    theme::ThemeToggle,
+};
 use crate::api::auth::SignOut;
 
 /// The top bar: brand, primary navigation, the account menu and the theme switch.
@@ -51,6 +54,7 @@ fn AccountMenu() -> impl IntoView {
                         Ok(Some(user)) => {
                             view! {
                                 <a href="/rooms" class="button button-ghost button-small">"Rooms"</a>
+                                <Bell/>
                                 <a href="/profile" class="account-name" data-testid="account-name">
                                     {user.display_name}
                                 </a>
@@ -95,6 +99,10 @@ pub fn SiteFooter() -> impl IntoView {
             <div class="container footer-inner">
                 <span>"Parley — team chat written in Rust."</span>
                 <span class="muted">
+                    <button type="button" class="link-button" on:click=move |_| Panels::get().help.set(true)>
+                        "Keyboard shortcuts (?)"
+                    </button>
+                    " · "
                     <a href="/healthz">"Status"</a>
                     " · "
                     <a href="/api/v1/openapi.json">"OpenAPI"</a>

@@ -31,6 +31,11 @@ impl CurrentUser {
         self.0.get().and_then(|r| r.ok()).flatten()
     }
 
+    /// The user without subscribing to changes, for code that reads it once.
+    pub fn user_untracked(&self) -> Option<User> {
+        self.0.get_untracked().and_then(|r| r.ok()).flatten()
+    }
+
     /// Loads the user again (after the cookies changed).
     pub fn refresh(&self) {
         self.0.refetch();

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod invitations;
 pub mod messages;
 pub mod meta;
+pub mod notifications;
 pub mod openapi;
 pub mod rooms;
 pub mod users;
@@ -87,6 +88,26 @@ pub fn router(config: &Config) -> Router<AppState> {
         )
         .route("/messages/{id}/reactions", post(messages::react))
         .route("/search", get(messages::search))
+        .route("/notifications", get(notifications::list))
+        .route(
+            "/notifications/unread-count",
+            get(notifications::unread_count),
+        )
+        .route(
+            "/notifications/read-all",
+            post(notifications::mark_all_read),
+        )
+        .route("/notifications/read", delete(notifications::delete_read))
+        .route(
+            "/notifications/preferences",
+            get(notifications::preferences).put(notifications::update_preferences),
+        )
+        .route("/notifications/{id}", delete(notifications::delete))
+        .route("/notifications/{id}/read", post(notifications::mark_read))
+        .route(
+            "/rooms/{id}/notifications",
+            get(notifications::room_settings).put(notifications::set_room_level),
+        )
         .fallback(|| async { ApiError::NotFound("no such API endpoint".to_owned()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(cors(config))

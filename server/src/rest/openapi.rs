@@ -6,6 +6,11 @@ use app::model::{
     health::{CheckResult, Readiness},
     message::{EditMessage, Message, Reaction, ReactionToggle, ReadMarker, SearchHit, SendMessage},
     meta::ServerMeta,
+    notification::{
+        Notification, NotificationKind, NotificationPage, NotificationPayload,
+        NotificationPreferences, RoomNotificationSettings, RoomNotifyLevel, RoomRef,
+        SetRoomNotifyLevel, UnreadCount,
+    },
     room::{
         Ban, BanRequest, CreateInviteLink, CreateRoom, Invitation, InvitationStatus, InviteLink,
         InviteRequest, MessagePreview, MyRoom, Participant, PostPolicy, Role, RoleChange, Room,
@@ -19,7 +24,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{auth, invitations, messages, meta, rooms, users};
+use super::{auth, invitations, messages, meta, notifications, rooms, users};
 
 /// The API description served at `/api/v1/openapi.json`.
 #[derive(OpenApi)]
@@ -45,6 +50,10 @@ use super::{auth, invitations, messages, meta, rooms, users};
         invitations::revoke_link, invitations::join_by_link,
         messages::history, messages::send, messages::edit, messages::delete, messages::react,
         messages::mark_read, messages::search,
+        notifications::list, notifications::unread_count, notifications::mark_read,
+        notifications::mark_all_read, notifications::delete, notifications::delete_read,
+        notifications::preferences, notifications::update_preferences,
+        notifications::room_settings, notifications::set_room_level,
     ),
     components(schemas(
         ErrorBody, ErrorDetail, ServerMeta, Readiness, CheckResult, crate::health::Liveness,
@@ -55,6 +64,9 @@ use super::{auth, invitations, messages, meta, rooms, users};
         RoomKind, Role, RoomSettings, PostPolicy, rooms::MuteRequest,
         Message, Reaction, SendMessage, EditMessage, ReactionToggle, ReadMarker, SearchHit,
         messages::ReadState,
+        Notification, NotificationKind, NotificationPage, NotificationPayload, RoomRef,
+        UnreadCount, NotificationPreferences, RoomNotifyLevel, RoomNotificationSettings,
+        SetRoomNotifyLevel,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -65,6 +77,7 @@ use super::{auth, invitations, messages, meta, rooms, users};
         (name = "rooms", description = "Rooms, the directory, membership, moderation, direct messages"),
         (name = "invitations", description = "Invitations to private rooms and invite links"),
         (name = "messages", description = "Messages, reactions, read markers and search"),
+        (name = "notifications", description = "Notifications, the unread count and notification preferences"),
     )
 )]
 pub struct ApiDoc;

@@ -29,6 +29,8 @@ const OUTBOUND_CAPACITY: usize = 512;
 const PING_EVERY: Duration = Duration::from_secs(20);
 /// Silence after which a connection is considered dead.
 const DEAD_AFTER: Duration = Duration::from_secs(60);
+/// Time a closing connection gets to flush its frames and complete the closing handshake.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
 /// Most rooms one connection may follow.
 const MAX_SUBSCRIPTIONS: usize = 500;
 /// Messages fetched per history query while catching up.
@@ -131,12 +133,22 @@ pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated) {
     }
     conn.leave_presence().await;
     drop(conn);
-    // A stuck client must not keep the task alive: give the writer a moment, then drop it.
+    // Finish the closing handshake: the writer sends what it holds and the close frame, then
+    // the client's frames are read until its close reply (or the end of the stream). Dropping
+    // the socket while frames the client sent meanwhile (a pong, its close reply) sit unread
+    // makes the kernel reset the connection, and the reset discards whatever the client had
+    // not read yet, the close frame included. A stuck client must not keep the task alive, so
+    // all of it gets a few seconds.
     let mut writer = writer;
-    if tokio::time::timeout(Duration::from_secs(5), &mut writer)
-        .await
-        .is_err()
-    {
+    let finish = async {
+        let _ = (&mut writer).await;
+        while let Some(Ok(message)) = stream.next().await {
+            if matches!(message, WsMessage::Close(_)) {
+                break;
+            }
+        }
+    };
+    if tokio::time::timeout(CLOSE_GRACE, finish).await.is_err() {
         writer.abort();
     }
 }
@@ -364,6 +376,7 @@ impl Connection {
 
     /// Replays each room from its cursor, then follows it live.
     async fn subscribe(&mut self, cursors: Vec<RoomCursor>) {
+        let mut joined_any = false;
         for cursor in cursors {
             if self.subscriptions.len() >= MAX_SUBSCRIPTIONS
                 && !self.subscriptions.contains_key(&cursor.room_id)
@@ -406,6 +419,12 @@ impl Connection {
                 .map_or(start, |s| s.last_seq);
             self.send(&ServerFrame::Subscribed { room_id, last_seq });
             self.presence_snapshot(room_id).await;
+            joined_any = true;
+        }
+        // The tab's socket may predate joining these rooms: tell their members this user
+        // is here, since the status announced at connect time reached only earlier rooms.
+        if joined_any {
+            self.announce_presence().await;
         }
     }
 
@@ -419,11 +438,13 @@ impl Connection {
             if after + 1 >= until {
                 return true;
             }
+            // A gap before a live event is usually one or two messages: fetch only those.
+            let limit = (until - after - 1).clamp(1, CATCH_UP_PAGE);
             let page = self
                 .state
                 .services
                 .messages
-                .history(self.auth, room_id, None, Some(after), Some(CATCH_UP_PAGE))
+                .history(self.auth, room_id, None, Some(after), Some(limit))
                 .await;
             let page: Vec<Message> = match page {
                 Ok(page) => page,
@@ -433,7 +454,7 @@ impl Connection {
                     return false;
                 }
             };
-            let full = page.len() as i64 == CATCH_UP_PAGE;
+            let full = page.len() as i64 == limit;
             for message in page.into_iter().filter(|m| m.seq < until) {
                 self.deliver_message(message);
             }
@@ -459,6 +480,16 @@ impl Connection {
     async fn relay(&mut self, bus: BusMessage) {
         if bus.topic.starts_with("presence.") {
             return self.relay_presence(&bus.payload).await;
+        }
+        // Frames for one user (notifications) go to every connection of theirs.
+        if let Some(user) = bus.topic.strip_prefix("user.") {
+            if user.parse::<Uuid>().ok() == Some(self.auth.user_id) {
+                match serde_json::from_slice::<ServerFrame>(&bus.payload) {
+                    Ok(frame) => self.send(&frame),
+                    Err(e) => tracing::warn!(error = %e, "unreadable user frame on the bus"),
+                }
+            }
+            return;
         }
         let Some(room_id) = bus
             .topic

@@ -9,18 +9,23 @@ fn redis_url() -> String {
     std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
 }
 
-fn redis_bus() -> EventBus {
+fn redis_bus(namespace: &str) -> EventBus {
     let (client, conn) = redis_conn::connect(&redis_url()).expect("valid redis url");
-    EventBus::redis(client, conn)
+    EventBus::redis(client, conn, namespace)
 }
 
 #[tokio::test]
 async fn redis_bus_delivers_across_instances_in_order() {
-    // Two buses with their own connections stand in for two server processes.
-    let sender = redis_bus();
-    let receiver = redis_bus();
+    // Two buses with their own connections stand in for two server processes; a third in
+    // another namespace stands for an unrelated deployment on the same Redis.
+    let namespace = format!("bus-test-{}", uuid::Uuid::new_v4().simple());
+    let sender = redis_bus(&namespace);
+    let receiver = redis_bus(&namespace);
+    let stranger = redis_bus("bus-test-elsewhere");
     assert!(receiver.wait_until_subscribed(Duration::from_secs(5)).await);
+    assert!(stranger.wait_until_subscribed(Duration::from_secs(5)).await);
     let mut events = receiver.subscribe();
+    let mut strangers_events = stranger.subscribe();
     let topic = format!("test.{}", uuid::Uuid::new_v4());
 
     for i in 0..20 {
@@ -42,6 +47,10 @@ async fn redis_bus_delivers_across_instances_in_order() {
     }
     let expected: Vec<String> = (0..20).map(|i| format!("event {i}")).collect();
     assert_eq!(received, expected);
+    assert!(
+        strangers_events.try_recv().is_err(),
+        "another namespace hears nothing"
+    );
     sender.ping().await.expect("ping");
 }
 

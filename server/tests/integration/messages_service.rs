@@ -398,3 +398,46 @@ async fn events_reach_the_bus_after_commit() {
         other => panic!("unexpected event {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_room_opens_at_the_first_unread_message_or_at_a_search_hit() {
+    let app = TestApp::spawn(&[]).await;
+    let s = &app.services;
+    let a = user(s, "opener_a").await;
+    let b = user(s, "opener_b").await;
+    let c = user(s, "opener_c").await;
+    let outsider = user(s, "opener_out").await;
+    let room = public_room(s, a, &[b, c]).await;
+    // Three senders keep each under the per-user send limit.
+    for i in 0..80 {
+        let who = [a, b, c][i % 3];
+        s.messages
+            .send(who, room, text(&format!("message {i}")))
+            .await
+            .expect("send");
+    }
+    let seqs = |start: &app::model::message::ConversationStart| {
+        start.messages.iter().map(|m| m.seq).collect::<Vec<_>>()
+    };
+
+    // Far behind: the page starts a few messages before the first unread one.
+    s.messages.mark_read(b, room, 20).await.expect("read");
+    let start = s.messages.open(b, room, None).await.expect("open");
+    assert_eq!(start.last_read_seq, Some(20));
+    assert_eq!(start.last_seq, 80);
+    assert_eq!(seqs(&start), (16..=65).collect::<Vec<_>>());
+
+    // A few unread: the newest page, which holds them all.
+    s.messages.mark_read(b, room, 75).await.expect("read");
+    let start = s.messages.open(b, room, None).await.expect("open");
+    assert_eq!(seqs(&start), (31..=80).collect::<Vec<_>>());
+
+    // A search hit: the page starts just before it, whatever the read marker says.
+    let start = s.messages.open(b, room, Some(40)).await.expect("open");
+    assert_eq!(seqs(&start), (36..=80).collect::<Vec<_>>());
+
+    // Someone looking into a public room has no read marker.
+    let start = s.messages.open(outsider, room, None).await.expect("open");
+    assert_eq!(start.last_read_seq, None);
+    assert_eq!(seqs(&start), (31..=80).collect::<Vec<_>>());
+}

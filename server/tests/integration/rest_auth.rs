@@ -187,6 +187,13 @@ async fn registrations_are_limited_per_address() {
     let limited = app.request(from(20)).await;
     assert_error(&limited, 429, "rate_limited");
     assert!(limited.headers.contains_key(header::RETRY_AFTER));
+
+    // The limit is configurable.
+    let app = TestApp::spawn(&[("REDIS_URL", "memory"), ("REGISTRATIONS_PER_HOUR", "2")]).await;
+    for i in 0..2 {
+        assert_eq!(app.request(from(i)).await.status, 201);
+    }
+    assert_error(&app.request(from(2)).await, 429, "rate_limited");
 }
 
 fn forge(claims: Value, alg: &str, secret: Option<&[u8]>) -> String {

@@ -296,6 +296,54 @@ async fn a_kicked_member_stops_receiving_at_once() {
 }
 
 #[tokio::test]
+async fn members_hear_of_joins_role_changes_and_removals() {
+    let app = TestApp::spawn(&[]).await;
+    let owner = user(&app, "host").await;
+    let guest = user(&app, "guest").await;
+    let room = room(&app, &owner, false).await;
+    let addr = serve(&app, false).await;
+    let mut socket = connect(addr, &owner.token).await;
+    send(
+        &mut socket,
+        json!({"type": "subscribe", "rooms": [{"room_id": room}]}),
+    )
+    .await;
+    assert_eq!(next(&mut socket).await["type"], "subscribed");
+
+    let changes = [
+        ("POST", format!("/api/v1/rooms/{room}/join"), &guest, None),
+        (
+            "PATCH",
+            format!("/api/v1/rooms/{room}/participants/{}", guest.id),
+            &owner,
+            Some(json!({"role": "admin"})),
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/rooms/{room}/participants/{}", guest.id),
+            &owner,
+            None,
+        ),
+    ];
+    let expected = [
+        json!({"type": "member_changed", "room_id": room, "user_id": guest.id, "change": "joined"}),
+        json!({"type": "member_changed", "room_id": room, "user_id": guest.id, "change": "role_changed", "role": "admin"}),
+        json!({"type": "member_changed", "room_id": room, "user_id": guest.id, "change": "removed"}),
+    ];
+    for ((method, path, who, body), want) in changes.into_iter().zip(expected) {
+        let response = app.send(method, &path, Some(&who.token), body).await;
+        assert!(
+            response.status.is_success(),
+            "{method} {path}: {}",
+            response.status
+        );
+        let frame = next(&mut socket).await;
+        assert_eq!(frame["type"], "event", "{frame}");
+        assert_eq!(frame["event"], want);
+    }
+}
+
+#[tokio::test]
 async fn two_instances_behave_as_one() {
     let app = TestApp::spawn(&[]).await;
     let a = user(&app, "left").await;

@@ -50,9 +50,14 @@ pub enum EventBus {
 }
 
 impl EventBus {
-    /// A bus over Redis pub/sub; starts the subscriber task.
-    pub fn redis(client: redis::Client, conn: redis::aio::ConnectionManager) -> Self {
-        EventBus::Redis(RedisBus::start(client, conn, "parley:"))
+    /// A bus over Redis pub/sub on the channels `namespace:*`; starts the subscriber task.
+    /// Instances share events only when they share the namespace.
+    pub fn redis(
+        client: redis::Client,
+        conn: redis::aio::ConnectionManager,
+        namespace: &str,
+    ) -> Self {
+        EventBus::Redis(RedisBus::start(client, conn, &format!("{namespace}:")))
     }
 
     /// A bus that stays inside this process.

@@ -129,6 +129,14 @@ impl AmqpQueue {
         .await
     }
 
+    /// Closes the connection, if one is open: consumers on it stop, and the broker hands
+    /// their unacked jobs to other consumers at once. The next use opens a new connection.
+    pub async fn close(&self) {
+        if let Some(live) = self.live.lock().await.take() {
+            let _ = live.connection.close(200, "closing".into()).await;
+        }
+    }
+
     /// Succeeds when a connection is open or can be opened now.
     pub async fn ping(&self) -> Result<(), QueueError> {
         self.with_live(async |_| Ok(())).await

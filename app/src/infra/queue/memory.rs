@@ -1,5 +1,6 @@
-//! In-process job queue with RabbitMQ's contract: competing consumers, ack, and nack-requeue
-//! that puts the job back at the head of the queue, as RabbitMQ does.
+//! In-process job queue with RabbitMQ's contract: competing consumers, ack, nack-requeue that
+//! puts the job back at the head of the queue, and requeueing of jobs whose consumer went
+//! away without settling them, as RabbitMQ does.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -80,10 +81,11 @@ impl InProcessConsumer {
             let notified = self.lane.ready.notified();
             if let Some((payload, redelivered)) = self.lane.pop() {
                 return Some((
-                    payload,
+                    payload.clone(),
                     MemoryAck {
                         lane: self.lane.clone(),
                         redelivered,
+                        unsettled: Some(payload),
                     },
                 ));
             }
@@ -92,10 +94,14 @@ impl InProcessConsumer {
     }
 }
 
-/// Acknowledges one in-process job.
+/// Acknowledges one in-process job. Dropped without [`MemoryAck::ack`] or
+/// [`MemoryAck::nack`] (its worker task was aborted or panicked), the job goes back to the
+/// head of the queue, as RabbitMQ requeues the unacked jobs of a consumer that died.
 pub struct MemoryAck {
     lane: Arc<Lane>,
     redelivered: bool,
+    /// A copy of the job until it is settled.
+    unsettled: Option<Vec<u8>>,
 }
 
 impl MemoryAck {
@@ -105,11 +111,23 @@ impl MemoryAck {
     }
 
     /// The job is done.
-    pub fn ack(self) {}
+    pub fn ack(mut self) {
+        self.unsettled = None;
+    }
 
     /// The job failed; with `requeue` it goes back to the head, flagged as redelivered.
-    pub fn nack(self, requeue: bool, payload: Vec<u8>) {
-        if requeue {
+    pub fn nack(mut self, requeue: bool) {
+        if let Some(payload) = self.unsettled.take() {
+            if requeue {
+                self.lane.push((payload, true), true);
+            }
+        }
+    }
+}
+
+impl Drop for MemoryAck {
+    fn drop(&mut self) {
+        if let Some(payload) = self.unsettled.take() {
             self.lane.push((payload, true), true);
         }
     }

@@ -70,6 +70,14 @@ impl JobQueue {
         }
     }
 
+    /// Lets go of the broker connection (consumers on it end, their unacked jobs are
+    /// redelivered); in process there is nothing to close.
+    pub async fn close(&self) {
+        if let JobQueue::Amqp(q) = self {
+            q.close().await;
+        }
+    }
+
     /// Checks the broker is reachable right now.
     pub async fn ping(&self) -> Result<(), QueueError> {
         match self {
@@ -156,7 +164,7 @@ impl Job {
                 };
                 acker.nack(options).await?;
             }
-            Acker::InProcess(ack) => ack.nack(requeue, self.payload),
+            Acker::InProcess(ack) => ack.nack(requeue),
         }
         Ok(())
     }

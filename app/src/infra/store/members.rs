@@ -22,6 +22,21 @@ pub async fn role_of(db: impl PgExecutor<'_>, room: Uuid, user: Uuid) -> StoreRe
     Ok(role.as_deref().and_then(Role::parse))
 }
 
+/// The user's read marker in the room, if they participate.
+pub async fn last_read_seq(
+    db: impl PgExecutor<'_>,
+    room: Uuid,
+    user: Uuid,
+) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT last_read_seq FROM room_participants WHERE room_id = $1 AND user_id = $2",
+    )
+    .bind(room)
+    .bind(user)
+    .fetch_optional(db)
+    .await?)
+}
+
 /// Every participant's id and role (what the membership cache holds).
 pub async fn roles(db: impl PgExecutor<'_>, room: Uuid) -> StoreResult<Vec<(Uuid, Role)>> {
     let rows: Vec<(Uuid, String)> =
@@ -281,6 +296,19 @@ pub async fn set_invitation_status(
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// Marks a pending invitation accepted; false when it was no longer pending (answered by a
+/// concurrent request), so only one acceptance counts.
+pub async fn accept_invitation(db: impl PgExecutor<'_>, id: Uuid) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE invitations SET status = 'accepted', responded_at = now()
+         WHERE id = $1 AND status = 'pending'",
+    )
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 const INVITATION_SELECT: &str =

@@ -3,6 +3,10 @@
 
 pub mod members;
 pub mod messages;
+pub mod notification_facts;
+pub mod notification_prefs;
+pub mod notifications;
+pub mod outbox;
 pub mod rooms;
 pub mod sessions;
 pub mod users;

@@ -16,6 +16,7 @@ use crate::{
     },
     ui::{
         form::{action_error, Field, FormAlert},
+        notifications::NotificationSettings,
         session::{CurrentUser, RequireAuth},
     },
 };
@@ -31,6 +32,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <h1>"Settings"</h1>
                 {move || current.user().map(|user| view! { <AccountForm user/> })}
                 <PasswordForm/>
+                <NotificationSettings/>
                 <SessionsPanel/>
             </section>
         </RequireAuth>

@@ -6,16 +6,31 @@ use super::RoomsChanged;
 use crate::{
     api::rooms::my_rooms,
     model::room::{MyRoom, RoomKind},
-    ui::session::RequireAuth,
+    ui::{session::RequireAuth, shortcuts::Panels},
 };
 
 /// Sidebar plus `children`, for signed-in users only.
 #[component]
 pub fn RoomsFrame(children: ChildrenFn) -> impl IntoView {
+    let drawer = Panels::get().drawer;
     view! {
         <RequireAuth>
-            <div class="rooms-frame">
-                <Sidebar/>
+            <div class="rooms-frame" class:drawer-open=move || drawer.get()>
+                // On phones the sidebar is a drawer behind this button.
+                <button type="button" class="drawer-toggle button button-ghost button-small"
+                    aria-controls="sidebar" aria-expanded=move || drawer.get().to_string()
+                    on:click=move |_| drawer.update(|open| *open = !*open)>
+                    "☰ Rooms"
+                </button>
+                <div class="drawer-backdrop" on:click=move |_| drawer.set(false)></div>
+                // Following any link in the drawer closes it.
+                <div class="sidebar-host" on:click=move |ev| {
+                    if clicked_link(&ev) {
+                        drawer.set(false);
+                    }
+                }>
+                    <Sidebar/>
+                </div>
                 <div class="rooms-main">{children()}</div>
             </div>
         </RequireAuth>
@@ -27,11 +42,12 @@ fn Sidebar() -> impl IntoView {
     let changed = RoomsChanged::get();
     let rooms = Resource::new(move || changed.0.get(), |_| my_rooms());
     view! {
-        <aside class="sidebar" aria-label="Your rooms">
+        <aside class="sidebar" id="sidebar" aria-label="Your rooms">
             <nav class="sidebar-actions">
                 <a href="/rooms/browse" class="sidebar-link">"Browse rooms"</a>
                 <a href="/rooms/new" class="sidebar-link">"New room"</a>
                 <a href="/invitations" class="sidebar-link">"Invitations"</a>
+                <a href="/search" class="sidebar-link">"Search"</a>
             </nav>
             <Transition fallback=|| view! { <p class="muted small">"Loading…"</p> }>
                 {move || {
@@ -98,4 +114,13 @@ fn RoomList(title: &'static str, rooms: Vec<MyRoom>, empty: &'static str) -> imp
             </ul>
         </section>
     }
+}
+
+/// Whether a click landed on (or inside) a link.
+fn clicked_link(ev: &leptos::ev::MouseEvent) -> bool {
+    use wasm_bindgen::JsCast;
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|el| el.closest("a").ok().flatten())
+        .is_some()
 }

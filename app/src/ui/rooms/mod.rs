@@ -10,6 +10,7 @@ pub mod join_link;
 pub mod new_room;
 pub mod room_page;
 pub mod room_settings;
+pub mod search;
 pub mod user_page;
 
 use leptos::prelude::*;
@@ -47,7 +48,15 @@ pub async fn load_room(
     id: Option<Uuid>,
 ) -> Result<crate::model::room::Room, crate::model::error::ErrorDetail> {
     match id {
-        Some(id) => crate::api::rooms::get_room(id).await,
+        Some(id) => match crate::api::rooms::get_room(id).await {
+            Ok(room) => {
+                crate::live::offline::save_room(&room);
+                Ok(room)
+            }
+            // Offline: the room as this device saw it last.
+            Err(e) if e.code == "network" => crate::live::offline::room(id).await.ok_or(e),
+            Err(e) => Err(e),
+        },
         None => Err(crate::model::error::ErrorDetail::new(
             "not_found",
             "No such room.",

@@ -1,8 +1,10 @@
 //! `/rooms/:id`: a room's header, its members with moderation actions, and invitations.
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use uuid::Uuid;
 
 use super::{chat::Chat, frame::RoomsFrame, load_room, room_id_param, RoomsChanged};
@@ -11,9 +13,15 @@ use crate::{
         room_participants, CreateInviteLink, InviteToRoom, JoinRoom, LeaveRoom, MemberAction,
         Moderate,
     },
-    model::room::{Participant, Role, Room, RoomKind},
+    live::RoomState,
+    model::{
+        event::MemberChange,
+        realtime::PresenceStatus,
+        room::{Participant, Role, Room, RoomKind},
+    },
     ui::{
         form::{action_error, Field, FormAlert},
+        notifications::RoomNotifications,
         session::CurrentUser,
     },
 };
@@ -81,6 +89,17 @@ fn RoomDetails(room: Room, version: RwSignal<u32>) -> impl IntoView {
     let is_admin = role >= Some(Role::Admin);
     let mounted = RwSignal::new(false);
     Effect::new(move |_| mounted.set(true));
+    // Shared by the conversation (whose socket receives presence and membership changes)
+    // and the member list.
+    let state = RoomState::new();
+    // A change to my own role changes what I may do here: load the room again.
+    Effect::new(move |_| {
+        if let Some(MemberChange::RoleChanged { .. }) = state.my_membership.get() {
+            version.update(|v| *v += 1);
+        }
+    });
+    let query = use_query_map();
+    let at = query.with_untracked(|q| q.get("at").and_then(|s| s.parse::<i64>().ok()));
     let prefix = if direct {
         "@"
     } else if room.is_private {
@@ -127,11 +146,12 @@ fn RoomDetails(room: Room, version: RwSignal<u32>) -> impl IntoView {
             {move || mounted.get().then(|| view! {
                 <div class="room-body">
                     <section class="room-timeline card" aria-label="Messages">
-                        <Chat room=id my_role=role/>
+                        <Chat room=id my_role=role state at/>
                     </section>
                     <aside class="room-side">
                         {(room.is_private && role.is_some() && !direct).then(|| view! { <InvitePanel room=id admin=is_admin/> })}
-                        <MembersPanel room=id my_role=role direct/>
+                        {role.is_some().then(|| view! { <RoomNotifications room=id/> })}
+                        <MembersPanel room=id my_role=role direct state/>
                     </aside>
                 </div>
             })}
@@ -200,10 +220,16 @@ fn InvitePanel(room: Uuid, admin: bool) -> impl IntoView {
 }
 
 #[component]
-fn MembersPanel(room: Uuid, my_role: Option<Role>, direct: bool) -> impl IntoView {
+fn MembersPanel(
+    room: Uuid,
+    my_role: Option<Role>,
+    direct: bool,
+    state: RoomState,
+) -> impl IntoView {
     let moderate = ServerAction::<Moderate>::new();
+    let presence = state.presence;
     let members = Resource::new(
-        move || moderate.version().get(),
+        move || (moderate.version().get(), state.members.get()),
         move |_| room_participants(room),
     );
     let me = CurrentUser::get();
@@ -220,7 +246,7 @@ fn MembersPanel(room: Uuid, my_role: Option<Role>, direct: bool) -> impl IntoVie
                             <ul class="member-list" data-testid="members">
                                 {list.into_iter().map(|p| {
                                     let is_me = Some(p.user.id) == my_id;
-                                    view! { <MemberRow p my_role is_me direct moderate room/> }
+                                    view! { <MemberRow p my_role is_me direct moderate room presence/> }
                                 }).collect_view()}
                             </ul>
                         }.into_any(),
@@ -240,8 +266,14 @@ fn MemberRow(
     direct: bool,
     moderate: ServerAction<Moderate>,
     room: Uuid,
+    presence: RwSignal<HashMap<Uuid, PresenceStatus>>,
 ) -> impl IntoView {
     let user = p.user.id;
+    let status = move || {
+        presence
+            .with(|all| all.get(&user).copied())
+            .unwrap_or(PresenceStatus::Offline)
+    };
     let can_moderate = !direct
         && !is_me
         && my_role.is_some_and(|mine| mine > p.role)
@@ -251,7 +283,9 @@ fn MemberRow(
         moderate.dispatch(Moderate { room, user, action });
     };
     view! {
-        <li class="member">
+        <li class="member" data-status=move || status().as_str()>
+            <span class="presence-dot" data-status=move || status().as_str()
+                role="img" aria-label=move || status().label() title=move || status().label()></span>
             <a href=format!("/u/{}", p.user.username) class="member-name">{p.user.display_name.clone()}</a>
             {(!direct && p.role != Role::Member).then(|| view! { <span class="badge">{p.role.as_str()}</span> })}
             <span class="member-actions">

@@ -1,0 +1,81 @@
+//! `/search?q=`: full-text search over the messages of the user's rooms; each hit links to
+//! the room opened at that message.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::Form, hooks::use_query_map};
+
+use super::{chat::render, frame::RoomsFrame};
+use crate::{api::messages::search_messages, model::message::SearchHit};
+
+/// The search page.
+#[component]
+pub fn SearchPage() -> impl IntoView {
+    view! {
+        <Title text="Search"/>
+        <RoomsFrame>
+            <Search/>
+        </RoomsFrame>
+    }
+}
+
+#[component]
+fn Search() -> impl IntoView {
+    let query = use_query_map();
+    let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let hits = Resource::new(
+        move || q.get(),
+        |q| async move {
+            if q.trim().is_empty() {
+                Ok(None)
+            } else {
+                search_messages(q).await.map(Some)
+            }
+        },
+    );
+    view! {
+        <section class="page-narrow">
+            <h1>"Search messages"</h1>
+            <Form method="GET" action="/search" attr:class="search-form" attr:role="search">
+                <label class="visually-hidden" for="search-q">"Search messages"</label>
+                <input id="search-q" type="search" name="q" placeholder="Words to find in your rooms"
+                    prop:value=move || q.get() maxlength="200"/>
+                <button type="submit" class="button button-primary">"Search"</button>
+            </Form>
+            <Transition fallback=|| view! { <p class="muted">"Searching…"</p> }>
+                {move || hits.get().map(|result| match result {
+                    Ok(None) => view! { <p class="muted">"Search finds words in every room you belong to."</p> }.into_any(),
+                    Ok(Some(list)) if list.is_empty() => view! {
+                        <p class="muted" data-testid="search-empty">"No messages match."</p>
+                    }.into_any(),
+                    Ok(Some(list)) => view! {
+                        <p class="small muted">{format!("{} result{}", list.len(), if list.len() == 1 { "" } else { "s" })}</p>
+                        <ol class="search-results" data-testid="search-results">
+                            {list.into_iter().map(|hit| view! { <Hit hit/> }).collect_view()}
+                        </ol>
+                    }.into_any(),
+                    Err(e) => view! { <p class="alert alert-error" role="alert">{e.message}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Hit(hit: SearchHit) -> impl IntoView {
+    let m = hit.message;
+    let href = format!("/rooms/{}?at={}", m.room_id, m.seq);
+    let author = m
+        .sender
+        .as_ref()
+        .map_or("Deleted account".to_owned(), |s| s.display_name.clone());
+    view! {
+        <li class="search-hit card">
+            <a class="search-hit-link" href=href>
+                <span class="search-hit-room">{hit.room_name}</span>
+                <span class="small muted">{author} " · " {m.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</span>
+            </a>
+            <div class="message-body">{render(&m.body)}</div>
+        </li>
+    }
+}
