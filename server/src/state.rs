@@ -6,7 +6,10 @@ use app::{infra::Infra, services::Services};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::pwa::{Bundle, Pwa, PwaConfig};
+use crate::{
+    pwa::{Bundle, Pwa, PwaConfig},
+    ws::fanout::Fanout,
+};
 
 /// Infrastructure plus the Leptos options; cloned per request (all fields are handles).
 #[derive(Clone)]
@@ -19,6 +22,8 @@ pub struct AppState {
     pub services: Services,
     /// The service worker, offline page and manifest of the build being served.
     pub pwa: Arc<Pwa>,
+    /// Routes bus events to this instance's WebSocket connections.
+    pub fanout: Fanout,
 }
 
 impl AppState {
@@ -27,7 +32,8 @@ impl AppState {
         Self::with_pwa(infra, PwaConfig::default())
     }
 
-    /// Builds the state from connected infrastructure and the `PWA` setting.
+    /// Builds the state from connected infrastructure and the `PWA` setting; starts the
+    /// WebSocket dispatcher, so it must run inside a Tokio runtime.
     pub fn with_pwa(infra: Infra, pwa: PwaConfig) -> Self {
         let site = &infra.config.site;
         let bundle = Bundle::resolve(
@@ -37,10 +43,13 @@ impl AppState {
         );
         let leptos_options = crate::site::leptos_options(&infra.config, &bundle);
         let pwa = Pwa::prepare(pwa, bundle, &site.site_root, &site.site_pkg_dir);
+        let services = Services::new(infra.clone());
+        let fanout = Fanout::start(&infra.bus, services.rooms.clone());
         Self {
             leptos_options,
-            services: Services::new(infra.clone()),
+            services,
             pwa: Arc::new(pwa),
+            fanout,
             infra,
         }
     }

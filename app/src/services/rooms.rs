@@ -112,6 +112,11 @@ impl RoomService {
         Ok(self.members(room).await?.get(&user).copied())
     }
 
+    /// The ids of the rooms the user participates in (for routing their presence).
+    pub async fn room_ids_of(&self, user: Uuid) -> ServiceResult<Vec<Uuid>> {
+        Ok(members::room_ids_of(&self.db, user).await?)
+    }
+
     /// The room if the caller may see it, with the caller's role. Outsiders of private rooms
     /// get the same answer as for a room that does not exist.
     pub async fn visible(

@@ -1,6 +1,7 @@
-//! One WebSocket connection: reads client frames, relays bus events of subscribed rooms in seq
-//! order without gaps or duplicates, and keeps the connection honest (heartbeats, a bounded
-//! send queue, live membership checks).
+//! One WebSocket connection: reads client frames, relays the events the instance's
+//! [`fanout`](super::fanout) hands it for subscribed rooms in seq order without gaps or
+//! duplicates, and keeps the connection honest (heartbeats, a bounded send queue, live
+//! membership checks).
 
 use std::{
     collections::HashMap,
@@ -8,7 +9,6 @@ use std::{
 };
 
 use app::{
-    infra::bus::BusMessage,
     model::{
         event::RoomEvent,
         message::{Message, SendMessage},
@@ -16,11 +16,12 @@ use app::{
     },
     services::{auth::Authenticated, ServiceError},
 };
-use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use futures::{SinkExt, StreamExt};
-use tokio::sync::{broadcast::error::RecvError, mpsc};
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use super::fanout::{Dispatch, Ended, Follows};
 use crate::state::AppState;
 
 /// Frames queued for a client before it counts as too slow and is disconnected.
@@ -51,7 +52,8 @@ mod close {
 }
 
 enum Outbound {
-    Text(String),
+    /// Frames are shared: an event encoded once goes to every connection following its room.
+    Text(Utf8Bytes),
     Ping,
 }
 
@@ -71,7 +73,7 @@ pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated) {
                 }
                 next = out_rx.recv() => {
                     let sent = match next {
-                        Some(Outbound::Text(text)) => sink.send(WsMessage::Text(text.into())).await,
+                        Some(Outbound::Text(text)) => sink.send(WsMessage::Text(text)).await,
                         Some(Outbound::Ping) => sink.send(WsMessage::Ping(Vec::new().into())).await,
                         None => break,
                     };
@@ -83,10 +85,11 @@ pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated) {
         }
     });
 
-    let mut bus = state.infra.bus.subscribe();
+    let (follows, mut inbox) = state.fanout.connect(auth.user_id);
     let mut conn = Connection {
         state,
         auth,
+        follows,
         out: out_tx,
         subscriptions: HashMap::new(),
         last_typing: HashMap::new(),
@@ -111,10 +114,11 @@ pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated) {
                 Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => last_heard = Instant::now(),
                 Some(Ok(WsMessage::Close(_))) | Some(Err(_)) | None => break,
             },
-            event = bus.recv() => match event {
-                Ok(message) => conn.relay(message).await,
-                Err(RecvError::Lagged(_)) => conn.close(close::LAGGED, "missed events; reconnect and catch up"),
-                Err(RecvError::Closed) => break,
+            dispatch = inbox.recv() => match dispatch {
+                Ok(Dispatch::Room { room_id, event, frame }) => conn.relay(room_id, &event, frame).await,
+                Ok(Dispatch::Frame(frame)) => conn.send_text(frame),
+                Err(Ended::Lagged) => conn.close(close::LAGGED, "missed events; reconnect and catch up"),
+                Err(Ended::Closed) => break,
             },
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() > DEAD_AFTER {
@@ -161,6 +165,8 @@ struct Subscription {
 struct Connection {
     state: AppState,
     auth: Authenticated,
+    /// The rooms the fanout hands this connection events of.
+    follows: Follows,
     out: mpsc::Sender<Outbound>,
     subscriptions: HashMap<Uuid, Subscription>,
     last_typing: HashMap<Uuid, Instant>,
@@ -214,24 +220,6 @@ impl Connection {
         }
     }
 
-    /// Forwards a presence change if the user shares a subscribed room with this client.
-    async fn relay_presence(&mut self, payload: &[u8]) {
-        let Ok(frame @ ServerFrame::Presence { user_id, .. }) =
-            serde_json::from_slice::<ServerFrame>(payload)
-        else {
-            return;
-        };
-        if user_id == self.auth.user_id {
-            return;
-        }
-        let rooms: Vec<Uuid> = self.subscriptions.keys().copied().collect();
-        for room in rooms {
-            if let Ok(Some(_)) = self.state.services.rooms.role_of(room, user_id).await {
-                return self.send(&frame);
-            }
-        }
-    }
-
     /// The current status of a room's other members, after subscribing.
     async fn presence_snapshot(&mut self, room: Uuid) {
         let Ok(members) = self.state.services.rooms.members(room).await else {
@@ -253,10 +241,16 @@ impl Connection {
         if self.closing.is_some() {
             return;
         }
-        let text = match serde_json::to_string(frame) {
-            Ok(text) => text,
-            Err(e) => return tracing::error!(error = %e, "cannot encode a frame"),
-        };
+        match serde_json::to_string(frame) {
+            Ok(text) => self.send_text(text.into()),
+            Err(e) => tracing::error!(error = %e, "cannot encode a frame"),
+        }
+    }
+
+    fn send_text(&mut self, text: Utf8Bytes) {
+        if self.closing.is_some() {
+            return;
+        }
         // A full queue means the client cannot keep up; it must not slow the room down.
         if self.out.try_send(Outbound::Text(text)).is_err() {
             self.close(
@@ -298,7 +292,7 @@ impl Connection {
             ClientFrame::Subscribe { rooms } => self.subscribe(rooms).await,
             ClientFrame::Unsubscribe { room_ids } => {
                 for id in room_ids {
-                    self.subscriptions.remove(&id);
+                    self.unsubscribe(id);
                 }
             }
             ClientFrame::Send {
@@ -408,8 +402,9 @@ impl Connection {
             let start = cursor.last_seq.max(0);
             self.subscriptions
                 .insert(room_id, Subscription { last_seq: start });
-            // Events published while this runs wait in the bus receiver and are deduplicated
-            // by seq afterwards, so the boundary has neither a gap nor a repeat.
+            self.follows.follow(room_id);
+            // Events published while this runs wait in the inbox and are deduplicated by seq
+            // afterwards, so the boundary has neither a gap nor a repeat.
             if !self.catch_up(room_id, i64::MAX).await {
                 continue;
             }
@@ -449,7 +444,7 @@ impl Connection {
             let page: Vec<Message> = match page {
                 Ok(page) => page,
                 Err(e) => {
-                    self.subscriptions.remove(&room_id);
+                    self.unsubscribe(room_id);
                     self.service_error(&e, None);
                     return false;
                 }
@@ -464,47 +459,35 @@ impl Connection {
         }
     }
 
-    fn deliver_message(&mut self, message: Message) {
-        let Some(sub) = self.subscriptions.get_mut(&message.room_id) else {
-            return;
-        };
-        if message.seq <= sub.last_seq {
-            return;
-        }
-        sub.last_seq = message.seq;
-        self.send(&ServerFrame::Event {
-            event: RoomEvent::MessageCreated { message },
-        });
+    fn unsubscribe(&mut self, room_id: Uuid) {
+        self.subscriptions.remove(&room_id);
+        self.follows.unfollow(room_id);
     }
 
-    async fn relay(&mut self, bus: BusMessage) {
-        if bus.topic.starts_with("presence.") {
-            return self.relay_presence(&bus.payload).await;
-        }
-        // Frames for one user (notifications) go to every connection of theirs.
-        if let Some(user) = bus.topic.strip_prefix("user.") {
-            if user.parse::<Uuid>().ok() == Some(self.auth.user_id) {
-                match serde_json::from_slice::<ServerFrame>(&bus.payload) {
-                    Ok(frame) => self.send(&frame),
-                    Err(e) => tracing::warn!(error = %e, "unreadable user frame on the bus"),
-                }
+    /// Whether `seq` of the room is new to the client; if so, it counts as sent.
+    fn advance(&mut self, room_id: Uuid, seq: i64) -> bool {
+        match self.subscriptions.get_mut(&room_id) {
+            Some(sub) if seq > sub.last_seq => {
+                sub.last_seq = seq;
+                true
             }
-            return;
+            _ => false,
         }
-        let Some(room_id) = bus
-            .topic
-            .strip_prefix("room.")
-            .and_then(|id| id.parse::<Uuid>().ok())
-        else {
-            return;
-        };
+    }
+
+    fn deliver_message(&mut self, message: Message) {
+        if self.advance(message.room_id, message.seq) {
+            self.send(&ServerFrame::Event {
+                event: RoomEvent::MessageCreated { message },
+            });
+        }
+    }
+
+    /// Relays an event of a followed room, encoded once for every follower as `frame`.
+    async fn relay(&mut self, room_id: Uuid, event: &RoomEvent, frame: Utf8Bytes) {
         if !self.subscriptions.contains_key(&room_id) {
             return;
         }
-        let event: RoomEvent = match serde_json::from_slice(&bus.payload) {
-            Ok(event) => event,
-            Err(e) => return tracing::warn!(error = %e, "unreadable room event on the bus"),
-        };
         // Membership is checked on every event, so removal takes effect at once.
         match self
             .state
@@ -515,7 +498,7 @@ impl Connection {
         {
             Ok(Some(_)) => {}
             Ok(None) => {
-                self.subscriptions.remove(&room_id);
+                self.unsubscribe(room_id);
                 return self.send(&ServerFrame::Unsubscribed {
                     room_id,
                     reason: "not_a_member".to_owned(),
@@ -525,18 +508,18 @@ impl Connection {
         }
         match event {
             RoomEvent::MessageCreated { message } => {
-                // Another instance may publish seq n+1 before n arrives: fill the gap from
-                // PostgreSQL so the client always sees the room in order.
+                // The fanout puts messages in order, but one whose predecessor never reached
+                // this instance in time still arrives early: fill the gap from PostgreSQL so
+                // the client always sees the room in order.
                 if !self.catch_up(room_id, message.seq).await {
                     return;
                 }
-                self.deliver_message(message);
+                if self.advance(room_id, message.seq) {
+                    self.send_text(frame);
+                }
             }
-            RoomEvent::Typing { user_id, .. } if user_id == self.auth.user_id => {}
-            RoomEvent::Typing { room_id, user_id } => {
-                self.send(&ServerFrame::Typing { room_id, user_id })
-            }
-            other => self.send(&ServerFrame::Event { event: other }),
+            RoomEvent::Typing { user_id, .. } if *user_id == self.auth.user_id => {}
+            _ => self.send_text(frame),
         }
     }
 }

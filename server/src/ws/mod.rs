@@ -3,6 +3,8 @@
 //! Origin of browser connections, then hands the socket to a [`connection`].
 
 pub mod connection;
+pub mod fanout;
+mod reorder;
 
 use app::{
     api::cookies::{read_cookie, ACCESS_COOKIE},

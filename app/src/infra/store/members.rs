@@ -22,6 +22,16 @@ pub async fn role_of(db: impl PgExecutor<'_>, room: Uuid, user: Uuid) -> StoreRe
     Ok(role.as_deref().and_then(Role::parse))
 }
 
+/// The rooms the user participates in.
+pub async fn room_ids_of(db: impl PgExecutor<'_>, user: Uuid) -> StoreResult<Vec<Uuid>> {
+    Ok(
+        sqlx::query_scalar("SELECT room_id FROM room_participants WHERE user_id = $1")
+            .bind(user)
+            .fetch_all(db)
+            .await?,
+    )
+}
+
 /// The user's read marker in the room, if they participate.
 pub async fn last_read_seq(
     db: impl PgExecutor<'_>,

@@ -1,0 +1,585 @@
+//! Hands bus events to this instance's connections.
+//!
+//! One task reads the bus, decodes and encodes each event once, and passes it only to the
+//! connections that follow its room or belong to its user, so the work per event grows with
+//! its audience rather than with every socket on the instance. Presence changes are matched
+//! to connections by the rooms their user is in, once per change and instance, instead of
+//! every connection checking its own rooms. Room messages that arrive ahead of a missing seq
+//! wait briefly in a [`Reorder`] so connections rarely have to fill a gap from PostgreSQL.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, Mutex, MutexGuard, Weak,
+    },
+    time::Duration,
+};
+
+use app::{
+    infra::bus::{BusMessage, EventBus},
+    model::{event::RoomEvent, realtime::ServerFrame},
+    services::rooms::RoomService,
+};
+use axum::extract::ws::Utf8Bytes;
+use tokio::{
+    sync::{broadcast::error::RecvError, mpsc},
+    time::Instant,
+};
+use uuid::Uuid;
+
+use super::reorder::Reorder;
+
+/// Dispatches a connection may have waiting before it counts as lagging behind.
+const CONNECTION_BUFFER: usize = 1024;
+/// Presence changes waiting to be matched to connections before new ones are dropped.
+const PRESENCE_BUFFER: usize = 8192;
+/// How long a room's messages wait for a missing earlier seq before going out anyway.
+const REORDER_WAIT: Duration = Duration::from_millis(250);
+
+/// One event for one connection.
+#[derive(Debug, Clone)]
+pub enum Dispatch {
+    /// An event of a followed room, decoded, and the frame that carries it, encoded.
+    Room {
+        /// The room.
+        room_id: Uuid,
+        /// The event, for the connection's own checks.
+        event: Arc<RoomEvent>,
+        /// `event` as the frame to send (`event`, or `typing` for typing notices).
+        frame: Utf8Bytes,
+    },
+    /// A frame to send as it is: a notification for the user, or the presence of someone
+    /// sharing a room with the connection.
+    Frame(Utf8Bytes),
+}
+
+/// The dispatcher of one instance; cloning shares it.
+#[derive(Clone)]
+pub struct Fanout {
+    routes: Arc<Mutex<Routes>>,
+    next_id: Arc<AtomicU64>,
+}
+
+/// Why a connection's inbox ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The connection fell behind (or the instance missed bus events): it must reconnect
+    /// and catch up.
+    Lagged,
+    /// The instance is shutting down.
+    Closed,
+}
+
+/// What one connection follows; dropping it stops the connection's dispatches.
+pub struct Follows {
+    id: u64,
+    routes: Arc<Mutex<Routes>>,
+}
+
+/// Dispatches for one connection, in order.
+pub struct Inbox {
+    rx: mpsc::Receiver<Dispatch>,
+    lagged: Arc<AtomicBool>,
+}
+
+struct Route {
+    user_id: Uuid,
+    tx: mpsc::Sender<Dispatch>,
+    lagged: Arc<AtomicBool>,
+    rooms: HashSet<Uuid>,
+}
+
+#[derive(Default)]
+struct Routes {
+    conns: HashMap<u64, Route>,
+    rooms: HashMap<Uuid, HashSet<u64>>,
+    users: HashMap<Uuid, HashSet<u64>>,
+}
+
+impl Fanout {
+    /// Starts the dispatcher on `bus`; it stops when the last clone is dropped.
+    pub fn start(bus: &EventBus, rooms: RoomService) -> Self {
+        let (fanout, presence) = Self::route(bus);
+        tokio::spawn(match_presence(
+            presence,
+            Arc::downgrade(&fanout.routes),
+            rooms,
+        ));
+        fanout
+    }
+
+    /// Starts routing room and user events; presence changes come out of the receiver.
+    fn route(bus: &EventBus) -> (Self, mpsc::Receiver<(Uuid, Utf8Bytes)>) {
+        let routes = Arc::new(Mutex::new(Routes::default()));
+        let (presence_tx, presence_rx) = mpsc::channel(PRESENCE_BUFFER);
+        tokio::spawn(dispatch(
+            bus.subscribe(),
+            Arc::downgrade(&routes),
+            presence_tx,
+        ));
+        let fanout = Self {
+            routes,
+            next_id: Arc::new(AtomicU64::new(0)),
+        };
+        (fanout, presence_rx)
+    }
+
+    /// Registers a connection of `user_id`: it receives that user's frames at once, and a
+    /// room's events from the moment it follows the room.
+    pub fn connect(&self, user_id: Uuid) -> (Follows, Inbox) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::channel(CONNECTION_BUFFER);
+        let lagged = Arc::new(AtomicBool::new(false));
+        let mut routes = lock(&self.routes);
+        routes.conns.insert(
+            id,
+            Route {
+                user_id,
+                tx,
+                lagged: lagged.clone(),
+                rooms: HashSet::new(),
+            },
+        );
+        routes.users.entry(user_id).or_default().insert(id);
+        drop(routes);
+        let follows = Follows {
+            id,
+            routes: self.routes.clone(),
+        };
+        (follows, Inbox { rx, lagged })
+    }
+
+    /// How many connections this instance serves, for tests and metrics.
+    pub fn connections(&self) -> usize {
+        lock(&self.routes).conns.len()
+    }
+}
+
+impl Follows {
+    /// Receives the room's events from now on.
+    pub fn follow(&self, room: Uuid) {
+        let mut routes = lock(&self.routes);
+        if let Some(route) = routes.conns.get_mut(&self.id) {
+            route.rooms.insert(room);
+            routes.rooms.entry(room).or_default().insert(self.id);
+        }
+    }
+
+    /// Stops receiving the room's events.
+    pub fn unfollow(&self, room: Uuid) {
+        let mut routes = lock(&self.routes);
+        if let Some(route) = routes.conns.get_mut(&self.id) {
+            route.rooms.remove(&room);
+        }
+        routes.unlink_room(room, self.id);
+    }
+}
+
+impl Drop for Follows {
+    fn drop(&mut self) {
+        lock(&self.routes).remove(self.id);
+    }
+}
+
+impl Inbox {
+    /// The next dispatch, or why there are no more.
+    pub async fn recv(&mut self) -> Result<Dispatch, Ended> {
+        match self.rx.recv().await {
+            Some(dispatch) => Ok(dispatch),
+            None if self.lagged.load(Ordering::Acquire) => Err(Ended::Lagged),
+            None => Err(Ended::Closed),
+        }
+    }
+}
+
+impl Routes {
+    fn unlink_room(&mut self, room: Uuid, id: u64) {
+        if let Some(ids) = self.rooms.get_mut(&room) {
+            ids.remove(&id);
+            if ids.is_empty() {
+                self.rooms.remove(&room);
+            }
+        }
+    }
+
+    fn remove(&mut self, id: u64) {
+        let Some(route) = self.conns.remove(&id) else {
+            return;
+        };
+        for room in &route.rooms {
+            self.unlink_room(*room, id);
+        }
+        if let Some(ids) = self.users.get_mut(&route.user_id) {
+            ids.remove(&id);
+            if ids.is_empty() {
+                self.users.remove(&route.user_id);
+            }
+        }
+    }
+
+    /// Queues `dispatch` for each of `ids`; a connection whose inbox is full is cut off as
+    /// lagging (dropping its sender ends its inbox once drained).
+    fn send(&mut self, ids: impl IntoIterator<Item = u64>, dispatch: &Dispatch) {
+        let mut cut = Vec::new();
+        for id in ids {
+            let Some(route) = self.conns.get(&id) else {
+                continue;
+            };
+            match route.tx.try_send(dispatch.clone()) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    route.lagged.store(true, Ordering::Release);
+                    cut.push(id);
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => cut.push(id),
+            }
+        }
+        for id in cut {
+            self.remove(id);
+        }
+    }
+
+    /// Cuts every connection off as lagging: the instance missed events they may need.
+    fn lag_all(&mut self) {
+        for route in self.conns.values() {
+            route.lagged.store(true, Ordering::Release);
+        }
+        self.conns.clear();
+        self.rooms.clear();
+        self.users.clear();
+    }
+}
+
+fn lock(routes: &Mutex<Routes>) -> MutexGuard<'_, Routes> {
+    // Nothing panics while holding the lock, and the maps stay consistent if it ever did.
+    routes
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A decoded bus message, ready to route.
+enum Routed {
+    Room {
+        seq: Option<i64>,
+        dispatch: Dispatch,
+    },
+    User(Uuid, Dispatch),
+    Presence(Uuid, Utf8Bytes),
+}
+
+fn decode(message: &BusMessage) -> Option<Routed> {
+    let topic = message.topic.as_str();
+    if let Some(user) = topic.strip_prefix("presence.") {
+        let user_id = user.parse().ok()?;
+        let frame = std::str::from_utf8(&message.payload).ok()?;
+        return Some(Routed::Presence(user_id, frame.into()));
+    }
+    if let Some(user) = topic.strip_prefix("user.") {
+        let user_id = user.parse().ok()?;
+        let frame = std::str::from_utf8(&message.payload).ok()?;
+        return Some(Routed::User(user_id, Dispatch::Frame(frame.into())));
+    }
+    let room_id: Uuid = topic.strip_prefix("room.")?.parse().ok()?;
+    let event: RoomEvent = match serde_json::from_slice(&message.payload) {
+        Ok(event) => event,
+        Err(e) => {
+            tracing::warn!(error = %e, "unreadable room event on the bus");
+            return None;
+        }
+    };
+    let frame = match &event {
+        RoomEvent::Typing { room_id, user_id } => ServerFrame::Typing {
+            room_id: *room_id,
+            user_id: *user_id,
+        },
+        other => ServerFrame::Event {
+            event: other.clone(),
+        },
+    };
+    let frame = match serde_json::to_string(&frame) {
+        Ok(text) => Utf8Bytes::from(text),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode a room event");
+            return None;
+        }
+    };
+    let seq = match &event {
+        RoomEvent::MessageCreated { message } => Some(message.seq),
+        _ => None,
+    };
+    Some(Routed::Room {
+        seq,
+        dispatch: Dispatch::Room {
+            room_id,
+            event: Arc::new(event),
+            frame,
+        },
+    })
+}
+
+/// Reads the bus and routes every event until the fanout is dropped.
+async fn dispatch(
+    mut bus: tokio::sync::broadcast::Receiver<BusMessage>,
+    routes: Weak<Mutex<Routes>>,
+    presence: mpsc::Sender<(Uuid, Utf8Bytes)>,
+) {
+    let mut reorder: Reorder<Dispatch> = Reorder::new(REORDER_WAIT);
+    loop {
+        let deadline = reorder.next_deadline();
+        let received = tokio::select! {
+            received = bus.recv() => received,
+            _ = sleep_until(deadline), if deadline.is_some() => {
+                let due = reorder.release_due(Instant::now());
+                let Some(routes) = routes.upgrade() else { return };
+                deliver_rooms(&mut lock(&routes), due);
+                continue;
+            }
+        };
+        let Some(routes) = routes.upgrade() else {
+            return;
+        };
+        match received {
+            Ok(message) => match decode(&message) {
+                Some(Routed::Room { seq, dispatch }) => {
+                    let Dispatch::Room { room_id, .. } = &dispatch else {
+                        continue;
+                    };
+                    let room_id = *room_id;
+                    let mut routes = lock(&routes);
+                    if !routes.rooms.contains_key(&room_id) {
+                        // Nobody here follows the room (any more): nothing to order.
+                        reorder.forget(room_id);
+                        continue;
+                    }
+                    let ready = reorder.push(room_id, seq, dispatch, Instant::now());
+                    deliver_rooms(&mut routes, ready);
+                }
+                Some(Routed::User(user_id, dispatch)) => {
+                    let mut routes = lock(&routes);
+                    let ids: Vec<u64> = routes
+                        .users
+                        .get(&user_id)
+                        .map(|ids| ids.iter().copied().collect())
+                        .unwrap_or_default();
+                    routes.send(ids, &dispatch);
+                }
+                Some(Routed::Presence(user_id, frame)) => {
+                    if let Err(mpsc::error::TrySendError::Full(_)) =
+                        presence.try_send((user_id, frame))
+                    {
+                        tracing::warn!(%user_id, "presence change dropped: too many waiting");
+                    }
+                }
+                None => {}
+            },
+            Err(RecvError::Lagged(missed)) => {
+                tracing::warn!(
+                    missed,
+                    "this instance fell behind the bus; connections reconnect"
+                );
+                let held = reorder.release_everything();
+                let mut routes = lock(&routes);
+                deliver_rooms(&mut routes, held);
+                routes.lag_all();
+            }
+            Err(RecvError::Closed) => return,
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    if let Some(deadline) = deadline {
+        tokio::time::sleep_until(deadline).await;
+    }
+}
+
+/// Sends released room events to the room's followers at the time of release.
+fn deliver_rooms(routes: &mut Routes, ready: Vec<Dispatch>) {
+    for dispatch in ready {
+        let Dispatch::Room { room_id, .. } = &dispatch else {
+            continue;
+        };
+        let ids: Vec<u64> = routes
+            .rooms
+            .get(room_id)
+            .map(|ids| ids.iter().copied().collect())
+            .unwrap_or_default();
+        routes.send(ids, &dispatch);
+    }
+}
+
+/// Sends each presence change to the connections following a room the user is in, except
+/// the user's own.
+async fn match_presence(
+    mut changes: mpsc::Receiver<(Uuid, Utf8Bytes)>,
+    routes: Weak<Mutex<Routes>>,
+    rooms: RoomService,
+) {
+    while let Some((user_id, frame)) = changes.recv().await {
+        let their_rooms = match rooms.room_ids_of(user_id).await {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::warn!(error = %e, %user_id, "cannot look up rooms for a presence change");
+                continue;
+            }
+        };
+        let Some(routes) = routes.upgrade() else {
+            return;
+        };
+        let mut routes = lock(&routes);
+        let mut ids = HashSet::new();
+        for room in &their_rooms {
+            if let Some(followers) = routes.rooms.get(room) {
+                ids.extend(followers.iter().copied());
+            }
+        }
+        ids.retain(|id| routes.conns.get(id).is_some_and(|r| r.user_id != user_id));
+        routes.send(ids, &Dispatch::Frame(frame));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typing(room_id: Uuid, user_id: Uuid) -> Vec<u8> {
+        serde_json::to_vec(&RoomEvent::Typing { room_id, user_id }).unwrap_or_default()
+    }
+
+    async fn next(inbox: &mut Inbox) -> Result<Dispatch, Ended> {
+        tokio::time::timeout(Duration::from_secs(5), inbox.recv())
+            .await
+            .unwrap_or(Err(Ended::Closed))
+    }
+
+    async fn nothing_waiting(inbox: &mut Inbox) -> bool {
+        tokio::time::timeout(Duration::from_millis(100), inbox.recv())
+            .await
+            .is_err()
+    }
+
+    #[tokio::test]
+    async fn room_events_reach_only_followers_encoded_once() {
+        let bus = EventBus::in_process();
+        let (fanout, _presence) = Fanout::route(&bus);
+        let (room, other_room, typist) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let (a_follows, mut a) = fanout.connect(Uuid::new_v4());
+        let (b_follows, mut b) = fanout.connect(Uuid::new_v4());
+        let (c_follows, mut c) = fanout.connect(Uuid::new_v4());
+        a_follows.follow(room);
+        b_follows.follow(room);
+        c_follows.follow(other_room);
+
+        let topic = format!("room.{room}");
+        bus.publish(&topic, &typing(room, typist)).await.ok();
+
+        let (Ok(Dispatch::Room { frame: fa, .. }), Ok(Dispatch::Room { frame: fb, .. })) =
+            (next(&mut a).await, next(&mut b).await)
+        else {
+            panic!("both followers get the room event");
+        };
+        assert_eq!(fa.as_str(), fb.as_str());
+        assert!(fa.as_str().contains("\"typing\""), "{}", fa.as_str());
+        assert!(
+            nothing_waiting(&mut c).await,
+            "a follower of another room gets nothing"
+        );
+
+        b_follows.unfollow(room);
+        bus.publish(&topic, &typing(room, typist)).await.ok();
+        assert!(matches!(next(&mut a).await, Ok(Dispatch::Room { .. })));
+        assert!(
+            nothing_waiting(&mut b).await,
+            "unfollowing stops the room's events"
+        );
+    }
+
+    #[tokio::test]
+    async fn user_frames_reach_every_connection_of_that_user() {
+        let bus = EventBus::in_process();
+        let (fanout, _presence) = Fanout::route(&bus);
+        let (me, someone) = (Uuid::new_v4(), Uuid::new_v4());
+        let (_t1, mut tab1) = fanout.connect(me);
+        let (_t2, mut tab2) = fanout.connect(me);
+        let (_o, mut other) = fanout.connect(someone);
+
+        bus.publish(&format!("user.{me}"), br#"{"type":"pong"}"#)
+            .await
+            .ok();
+        for tab in [&mut tab1, &mut tab2] {
+            match next(tab).await {
+                Ok(Dispatch::Frame(frame)) => assert_eq!(frame.as_str(), r#"{"type":"pong"}"#),
+                other => panic!("expected the user's frame, got {other:?}"),
+            }
+        }
+        assert!(nothing_waiting(&mut other).await);
+    }
+
+    #[tokio::test]
+    async fn a_full_inbox_ends_as_lagged_without_holding_up_others() {
+        let bus = EventBus::in_process();
+        let (fanout, _presence) = Fanout::route(&bus);
+        let room = Uuid::new_v4();
+        let (slow_follows, mut slow) = fanout.connect(Uuid::new_v4());
+        let (fast_follows, mut fast) = fanout.connect(Uuid::new_v4());
+        slow_follows.follow(room);
+        fast_follows.follow(room);
+
+        let topic = format!("room.{room}");
+        let sent = CONNECTION_BUFFER + 10;
+        for _ in 0..sent {
+            bus.publish(&topic, &typing(room, Uuid::new_v4()))
+                .await
+                .ok();
+            // The fast client keeps up; the slow one reads nothing.
+            assert!(matches!(next(&mut fast).await, Ok(Dispatch::Room { .. })));
+        }
+
+        let mut drained = 0;
+        let ended = loop {
+            match next(&mut slow).await {
+                Ok(_) => drained += 1,
+                Err(ended) => break ended,
+            }
+        };
+        assert_eq!(drained, CONNECTION_BUFFER, "it keeps what fitted");
+        assert_eq!(ended, Ended::Lagged);
+        assert_eq!(
+            fanout.connections(),
+            1,
+            "the slow connection is unregistered"
+        );
+    }
+
+    #[tokio::test]
+    async fn dropping_follows_unregisters_the_connection() {
+        let bus = EventBus::in_process();
+        let (fanout, _presence) = Fanout::route(&bus);
+        let (follows, _inbox) = fanout.connect(Uuid::new_v4());
+        follows.follow(Uuid::new_v4());
+        assert_eq!(fanout.connections(), 1);
+        drop(follows);
+        assert_eq!(fanout.connections(), 0);
+        assert!(lock(&fanout.routes).rooms.is_empty());
+        assert!(lock(&fanout.routes).users.is_empty());
+    }
+
+    #[tokio::test]
+    async fn presence_changes_go_to_the_matcher() {
+        let bus = EventBus::in_process();
+        let (_fanout, mut presence) = Fanout::route(&bus);
+        let user = Uuid::new_v4();
+        bus.publish(&format!("presence.{user}"), br#"{"type":"presence"}"#)
+            .await
+            .ok();
+        let change = tokio::time::timeout(Duration::from_secs(5), presence.recv()).await;
+        match change {
+            Ok(Some((who, frame))) => {
+                assert_eq!(who, user);
+                assert_eq!(frame.as_str(), r#"{"type":"presence"}"#);
+            }
+            other => panic!("expected the presence change, got {other:?}"),
+        }
+    }
+}
