@@ -30,8 +30,10 @@ use uuid::Uuid;
 
 use super::reorder::Reorder;
 
-/// Dispatches a connection may have waiting before it counts as lagging behind.
-const CONNECTION_BUFFER: usize = 1024;
+/// Dispatches a connection may have waiting before it counts as lagging behind. Joining a
+/// 1,000-member room brings up to a thousand presence changes at once; 1,024 cut every socket
+/// of that benchmark off (docs/benchmarks.md, "Per-instance fan-out").
+const CONNECTION_BUFFER: usize = 4096;
 /// Presence changes waiting to be matched to connections before new ones are dropped.
 const PRESENCE_BUFFER: usize = 8192;
 /// How long a room's messages wait for a missing earlier seq before going out anyway.
