@@ -134,6 +134,49 @@ impl MembershipCache {
         }
     }
 
+    /// Which of `users` participate in the cached room, in one read: `None` on a miss.
+    pub async fn members_among(&self, room: Uuid, users: &[Uuid]) -> Option<Vec<Uuid>> {
+        match &self.backend {
+            Backend::Redis(conn) => {
+                let (_, members_key) = self.keys(room);
+                let mut conn = conn.clone();
+                let mut cmd = redis::cmd("HMGET");
+                cmd.arg(&members_key).arg("_");
+                for user in users {
+                    cmd.arg(user.to_string());
+                }
+                let fields: Vec<Option<String>> = cmd
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(|e| tracing::warn!(error = %e, "membership cache read failed"))
+                    .ok()?;
+                let (sentinel, roles) = fields.split_first()?;
+                // The sentinel field marks a filled entry, so an absent user is a real answer.
+                sentinel.as_ref()?;
+                Some(
+                    users
+                        .iter()
+                        .zip(roles)
+                        .filter(|(_, role)| role.as_deref().and_then(Role::parse).is_some())
+                        .map(|(user, _)| *user)
+                        .collect(),
+                )
+            }
+            Backend::Memory(map) => map
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(&room)
+                .and_then(|e| e.members.as_ref())
+                .map(|members| {
+                    users
+                        .iter()
+                        .filter(|user| members.contains_key(user))
+                        .copied()
+                        .collect()
+                }),
+        }
+    }
+
     /// The room's generation; read it before loading members from the database.
     pub async fn generation(&self, room: Uuid) -> Option<Generation> {
         match &self.backend {

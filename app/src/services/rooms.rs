@@ -112,6 +112,20 @@ impl RoomService {
         Ok(self.members(room).await?.get(&user).copied())
     }
 
+    /// Which of `users` participate in the room: one cache read for all of them, so a room's
+    /// event can be checked against every follower on an instance at once.
+    pub async fn members_among(&self, room: Uuid, users: &[Uuid]) -> ServiceResult<Vec<Uuid>> {
+        if let Some(members) = self.cache.members_among(room, users).await {
+            return Ok(members);
+        }
+        let members = self.members(room).await?;
+        Ok(users
+            .iter()
+            .filter(|user| members.contains_key(user))
+            .copied()
+            .collect())
+    }
+
     /// The ids of the rooms the user participates in (for routing their presence).
     pub async fn room_ids_of(&self, user: Uuid) -> ServiceResult<Vec<Uuid>> {
         Ok(members::room_ids_of(&self.db, user).await?)

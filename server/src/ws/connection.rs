@@ -117,6 +117,7 @@ pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated) {
             dispatch = inbox.recv() => match dispatch {
                 Ok(Dispatch::Room { room_id, event, frame }) => conn.relay(room_id, &event, frame).await,
                 Ok(Dispatch::Frame(frame)) => conn.send_text(frame),
+                Ok(Dispatch::Revoked(room_id)) => conn.revoked(room_id),
                 Err(Ended::Lagged) => conn.close(close::LAGGED, "missed events; reconnect and catch up"),
                 Err(Ended::Closed) => break,
             },
@@ -483,28 +484,22 @@ impl Connection {
         }
     }
 
-    /// Relays an event of a followed room, encoded once for every follower as `frame`.
+    /// The user left or was removed from the room: the fanout sends no more of its events.
+    fn revoked(&mut self, room_id: Uuid) {
+        if self.subscriptions.contains_key(&room_id) {
+            self.unsubscribe(room_id);
+            self.send(&ServerFrame::Unsubscribed {
+                room_id,
+                reason: "not_a_member".to_owned(),
+            });
+        }
+    }
+
+    /// Relays an event of a followed room, encoded once for every follower as `frame`; the
+    /// fanout checked the user's membership for this very event.
     async fn relay(&mut self, room_id: Uuid, event: &RoomEvent, frame: Utf8Bytes) {
         if !self.subscriptions.contains_key(&room_id) {
             return;
-        }
-        // Membership is checked on every event, so removal takes effect at once.
-        match self
-            .state
-            .services
-            .rooms
-            .role_of(room_id, self.auth.user_id)
-            .await
-        {
-            Ok(Some(_)) => {}
-            Ok(None) => {
-                self.unsubscribe(room_id);
-                return self.send(&ServerFrame::Unsubscribed {
-                    room_id,
-                    reason: "not_a_member".to_owned(),
-                });
-            }
-            Err(e) => return tracing::warn!(error = %e, "membership check failed; event withheld"),
         }
         match event {
             RoomEvent::MessageCreated { message } => {

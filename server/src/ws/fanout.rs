@@ -6,9 +6,12 @@
 //! to connections by the rooms their user is in, once per change and instance, instead of
 //! every connection checking its own rooms. Room messages that arrive ahead of a missing seq
 //! wait briefly in a [`Reorder`] so connections rarely have to fill a gap from PostgreSQL.
+//! Membership is checked once per event for all of the room's followers on the instance, and
+//! a follower who is no longer a member is told so instead of getting the event.
 
 use std::{
     collections::{HashMap, HashSet},
+    future::Future,
     sync::{
         atomic::{AtomicBool, AtomicU64, Ordering},
         Arc, Mutex, MutexGuard, Weak,
@@ -19,7 +22,7 @@ use std::{
 use app::{
     infra::bus::{BusMessage, EventBus},
     model::{event::RoomEvent, realtime::ServerFrame},
-    services::rooms::RoomService,
+    services::{rooms::RoomService, ServiceError},
 };
 use axum::extract::ws::Utf8Bytes;
 use tokio::{
@@ -54,6 +57,25 @@ pub enum Dispatch {
     /// A frame to send as it is: a notification for the user, or the presence of someone
     /// sharing a room with the connection.
     Frame(Utf8Bytes),
+    /// The connection's user is no longer a member of this room; the fanout stopped sending
+    /// its events.
+    Revoked(Uuid),
+}
+
+/// Who may receive a room's events: the room service, or a stand-in in tests.
+pub trait Membership: Send + Sync + 'static {
+    /// Which of `users` are members of `room`.
+    fn members_among(
+        &self,
+        room: Uuid,
+        users: Vec<Uuid>,
+    ) -> impl Future<Output = Result<Vec<Uuid>, ServiceError>> + Send;
+}
+
+impl Membership for RoomService {
+    async fn members_among(&self, room: Uuid, users: Vec<Uuid>) -> Result<Vec<Uuid>, ServiceError> {
+        RoomService::members_among(self, room, &users).await
+    }
 }
 
 /// The dispatcher of one instance; cloning shares it.
@@ -102,7 +124,7 @@ struct Routes {
 impl Fanout {
     /// Starts the dispatcher on `bus`; it stops when the last clone is dropped.
     pub fn start(bus: &EventBus, rooms: RoomService) -> Self {
-        let (fanout, presence) = Self::route(bus);
+        let (fanout, presence) = Self::route(bus, rooms.clone());
         tokio::spawn(match_presence(
             presence,
             Arc::downgrade(&fanout.routes),
@@ -112,13 +134,17 @@ impl Fanout {
     }
 
     /// Starts routing room and user events; presence changes come out of the receiver.
-    fn route(bus: &EventBus) -> (Self, mpsc::Receiver<(Uuid, Utf8Bytes)>) {
+    fn route(
+        bus: &EventBus,
+        membership: impl Membership,
+    ) -> (Self, mpsc::Receiver<(Uuid, Utf8Bytes)>) {
         let routes = Arc::new(Mutex::new(Routes::default()));
         let (presence_tx, presence_rx) = mpsc::channel(PRESENCE_BUFFER);
         tokio::spawn(dispatch(
             bus.subscribe(),
             Arc::downgrade(&routes),
             presence_tx,
+            membership,
         ));
         let fanout = Self {
             routes,
@@ -217,6 +243,27 @@ impl Routes {
             if ids.is_empty() {
                 self.users.remove(&route.user_id);
             }
+        }
+    }
+
+    /// The room's followers and their users.
+    fn followers(&self, room: Uuid) -> Vec<(u64, Uuid)> {
+        let Some(ids) = self.rooms.get(&room) else {
+            return Vec::new();
+        };
+        ids.iter()
+            .filter_map(|id| self.conns.get(id).map(|route| (*id, route.user_id)))
+            .collect()
+    }
+
+    /// Stops the connection following the room and tells it why.
+    fn revoke(&mut self, room: Uuid, id: u64) {
+        let Some(route) = self.conns.get_mut(&id) else {
+            return;
+        };
+        if route.rooms.remove(&room) {
+            self.unlink_room(room, id);
+            self.send([id], &Dispatch::Revoked(room));
         }
     }
 
@@ -325,6 +372,7 @@ async fn dispatch(
     mut bus: tokio::sync::broadcast::Receiver<BusMessage>,
     routes: Weak<Mutex<Routes>>,
     presence: mpsc::Sender<(Uuid, Utf8Bytes)>,
+    membership: impl Membership,
 ) {
     let mut reorder: Reorder<Dispatch> = Reorder::new(REORDER_WAIT);
     loop {
@@ -334,7 +382,7 @@ async fn dispatch(
             _ = sleep_until(deadline), if deadline.is_some() => {
                 let due = reorder.release_due(Instant::now());
                 let Some(routes) = routes.upgrade() else { return };
-                deliver_rooms(&mut lock(&routes), due);
+                deliver_rooms(&routes, &membership, due).await;
                 continue;
             }
         };
@@ -348,14 +396,13 @@ async fn dispatch(
                         continue;
                     };
                     let room_id = *room_id;
-                    let mut routes = lock(&routes);
-                    if !routes.rooms.contains_key(&room_id) {
+                    if !lock(&routes).rooms.contains_key(&room_id) {
                         // Nobody here follows the room (any more): nothing to order.
                         reorder.forget(room_id);
                         continue;
                     }
                     let ready = reorder.push(room_id, seq, dispatch, Instant::now());
-                    deliver_rooms(&mut routes, ready);
+                    deliver_rooms(&routes, &membership, ready).await;
                 }
                 Some(Routed::User(user_id, dispatch)) => {
                     let mut routes = lock(&routes);
@@ -381,9 +428,8 @@ async fn dispatch(
                     "this instance fell behind the bus; connections reconnect"
                 );
                 let held = reorder.release_everything();
-                let mut routes = lock(&routes);
-                deliver_rooms(&mut routes, held);
-                routes.lag_all();
+                deliver_rooms(&routes, &membership, held).await;
+                lock(&routes).lag_all();
             }
             Err(RecvError::Closed) => return,
         }
@@ -396,18 +442,38 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// Sends released room events to the room's followers at the time of release.
-fn deliver_rooms(routes: &mut Routes, ready: Vec<Dispatch>) {
+/// Sends released room events to the room's followers at the time of release that are still
+/// members; the others stop following the room. Membership is checked on every event, so a
+/// removal takes effect at once.
+async fn deliver_rooms(routes: &Mutex<Routes>, membership: &impl Membership, ready: Vec<Dispatch>) {
     for dispatch in ready {
         let Dispatch::Room { room_id, .. } = &dispatch else {
             continue;
         };
-        let ids: Vec<u64> = routes
-            .rooms
-            .get(room_id)
-            .map(|ids| ids.iter().copied().collect())
-            .unwrap_or_default();
-        routes.send(ids, &dispatch);
+        let room_id = *room_id;
+        let followers = lock(routes).followers(room_id);
+        if followers.is_empty() {
+            continue;
+        }
+        let mut users: Vec<Uuid> = followers.iter().map(|(_, user)| *user).collect();
+        users.sort_unstable();
+        users.dedup();
+        let members: HashSet<Uuid> = match membership.members_among(room_id, users).await {
+            Ok(members) => members.into_iter().collect(),
+            Err(e) => {
+                // Connections fill the gap from PostgreSQL (checked there) with the next message.
+                tracing::warn!(error = %e, %room_id, "membership check failed; event withheld");
+                continue;
+            }
+        };
+        let (allowed, revoked): (Vec<_>, Vec<_>) = followers
+            .into_iter()
+            .partition(|(_, user)| members.contains(user));
+        let mut routes = lock(routes);
+        routes.send(allowed.into_iter().map(|(id, _)| id), &dispatch);
+        for (id, _) in revoked {
+            routes.revoke(room_id, id);
+        }
     }
 }
 
@@ -445,6 +511,27 @@ async fn match_presence(
 mod tests {
     use super::*;
 
+    /// Everyone is a member of every room, except users listed as removed.
+    #[derive(Clone, Default)]
+    struct Members {
+        removed: Arc<Mutex<HashSet<Uuid>>>,
+    }
+
+    impl Membership for Members {
+        fn members_among(
+            &self,
+            _room: Uuid,
+            users: Vec<Uuid>,
+        ) -> impl Future<Output = Result<Vec<Uuid>, ServiceError>> + Send {
+            let removed = self
+                .removed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            async move { Ok(users.into_iter().filter(|u| !removed.contains(u)).collect()) }
+        }
+    }
+
     fn typing(room_id: Uuid, user_id: Uuid) -> Vec<u8> {
         serde_json::to_vec(&RoomEvent::Typing { room_id, user_id }).unwrap_or_default()
     }
@@ -464,7 +551,7 @@ mod tests {
     #[tokio::test]
     async fn room_events_reach_only_followers_encoded_once() {
         let bus = EventBus::in_process();
-        let (fanout, _presence) = Fanout::route(&bus);
+        let (fanout, _presence) = Fanout::route(&bus, Members::default());
         let (room, other_room, typist) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
         let (a_follows, mut a) = fanout.connect(Uuid::new_v4());
         let (b_follows, mut b) = fanout.connect(Uuid::new_v4());
@@ -498,9 +585,48 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_follower_who_is_no_longer_a_member_is_revoked_instead() {
+        let bus = EventBus::in_process();
+        let members = Members::default();
+        let (fanout, _presence) = Fanout::route(&bus, members.clone());
+        let (room, kicked, stays) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let (kicked_follows, mut kicked_inbox) = fanout.connect(kicked);
+        let (stays_follows, mut stays_inbox) = fanout.connect(stays);
+        kicked_follows.follow(room);
+        stays_follows.follow(room);
+
+        members
+            .removed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(kicked);
+        let topic = format!("room.{room}");
+        bus.publish(&topic, &typing(room, stays)).await.ok();
+        bus.publish(&topic, &typing(room, stays)).await.ok();
+
+        assert!(matches!(
+            next(&mut stays_inbox).await,
+            Ok(Dispatch::Room { .. })
+        ));
+        assert!(matches!(
+            next(&mut stays_inbox).await,
+            Ok(Dispatch::Room { .. })
+        ));
+        match next(&mut kicked_inbox).await {
+            Ok(Dispatch::Revoked(r)) => assert_eq!(r, room),
+            other => panic!("expected the revocation, got {other:?}"),
+        }
+        assert!(
+            nothing_waiting(&mut kicked_inbox).await,
+            "no event of the room after the revocation"
+        );
+        assert!(!lock(&fanout.routes).rooms[&room].contains(&0));
+    }
+
+    #[tokio::test]
     async fn user_frames_reach_every_connection_of_that_user() {
         let bus = EventBus::in_process();
-        let (fanout, _presence) = Fanout::route(&bus);
+        let (fanout, _presence) = Fanout::route(&bus, Members::default());
         let (me, someone) = (Uuid::new_v4(), Uuid::new_v4());
         let (_t1, mut tab1) = fanout.connect(me);
         let (_t2, mut tab2) = fanout.connect(me);
@@ -521,7 +647,7 @@ mod tests {
     #[tokio::test]
     async fn a_full_inbox_ends_as_lagged_without_holding_up_others() {
         let bus = EventBus::in_process();
-        let (fanout, _presence) = Fanout::route(&bus);
+        let (fanout, _presence) = Fanout::route(&bus, Members::default());
         let room = Uuid::new_v4();
         let (slow_follows, mut slow) = fanout.connect(Uuid::new_v4());
         let (fast_follows, mut fast) = fanout.connect(Uuid::new_v4());
@@ -557,7 +683,7 @@ mod tests {
     #[tokio::test]
     async fn dropping_follows_unregisters_the_connection() {
         let bus = EventBus::in_process();
-        let (fanout, _presence) = Fanout::route(&bus);
+        let (fanout, _presence) = Fanout::route(&bus, Members::default());
         let (follows, _inbox) = fanout.connect(Uuid::new_v4());
         follows.follow(Uuid::new_v4());
         assert_eq!(fanout.connections(), 1);
@@ -570,7 +696,7 @@ mod tests {
     #[tokio::test]
     async fn presence_changes_go_to_the_matcher() {
         let bus = EventBus::in_process();
-        let (_fanout, mut presence) = Fanout::route(&bus);
+        let (_fanout, mut presence) = Fanout::route(&bus, Members::default());
         let user = Uuid::new_v4();
         bus.publish(&format!("presence.{user}"), br#"{"type":"presence"}"#)
             .await

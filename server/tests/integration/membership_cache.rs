@@ -36,7 +36,14 @@ async fn stale_fill_is_discarded(cache: MembershipCache) {
         Some(None),
         "a filled entry answers for absent users"
     );
+    assert_eq!(
+        cache.members_among(room, &[bob, alice]).await,
+        Some(vec![alice]),
+        "one read answers for several users"
+    );
+    assert_eq!(cache.members_among(room, &[]).await, Some(vec![]));
     cache.invalidate(room).await;
+    assert_eq!(cache.members_among(room, &[alice]).await, None);
     assert_eq!(
         cache.role(room, alice).await,
         None,
