@@ -106,36 +106,9 @@ impl MembershipCache {
         }
     }
 
-    /// One user's role from the cached room, without reading the whole member list: `None` on
-    /// a miss, `Some(None)` when the room is cached and the user is not in it.
-    pub async fn role(&self, room: Uuid, user: Uuid) -> Option<Option<Role>> {
-        match &self.backend {
-            Backend::Redis(conn) => {
-                let (_, members_key) = self.keys(room);
-                let mut conn = conn.clone();
-                let (sentinel, role): (Option<String>, Option<String>) = redis::cmd("HMGET")
-                    .arg(&members_key)
-                    .arg("_")
-                    .arg(user.to_string())
-                    .query_async(&mut conn)
-                    .await
-                    .map_err(|e| tracing::warn!(error = %e, "membership cache read failed"))
-                    .ok()?;
-                // The sentinel field marks a filled entry, so an absent user is a real answer.
-                sentinel?;
-                Some(role.as_deref().and_then(Role::parse))
-            }
-            Backend::Memory(map) => map
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .get(&room)
-                .and_then(|e| e.members.as_ref())
-                .map(|members| members.get(&user).copied()),
-        }
-    }
-
-    /// Which of `users` participate in the cached room, in one read: `None` on a miss.
-    pub async fn members_among(&self, room: Uuid, users: &[Uuid]) -> Option<Vec<Uuid>> {
+    /// The roles of `users` in the cached room, in their order, in one read and without the
+    /// whole member list: `None` on a miss, `None` entries for users not in the room.
+    pub async fn roles(&self, room: Uuid, users: &[Uuid]) -> Option<Vec<Option<Role>>> {
         match &self.backend {
             Backend::Redis(conn) => {
                 let (_, members_key) = self.keys(room);
@@ -154,11 +127,9 @@ impl MembershipCache {
                 // The sentinel field marks a filled entry, so an absent user is a real answer.
                 sentinel.as_ref()?;
                 Some(
-                    users
+                    roles
                         .iter()
-                        .zip(roles)
-                        .filter(|(_, role)| role.as_deref().and_then(Role::parse).is_some())
-                        .map(|(user, _)| *user)
+                        .map(|role| role.as_deref().and_then(Role::parse))
                         .collect(),
                 )
             }
@@ -170,8 +141,7 @@ impl MembershipCache {
                 .map(|members| {
                     users
                         .iter()
-                        .filter(|user| members.contains_key(user))
-                        .copied()
+                        .map(|user| members.get(user).copied())
                         .collect()
                 }),
         }

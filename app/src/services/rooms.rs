@@ -105,24 +105,36 @@ impl RoomService {
 
     /// The user's role in the room, if they participate.
     pub async fn role_of(&self, room: Uuid, user: Uuid) -> ServiceResult<Option<Role>> {
-        // Checked for every realtime event: one field from the cache, not the member list.
-        if let Some(role) = self.cache.role(room, user).await {
-            return Ok(role);
-        }
-        Ok(self.members(room).await?.get(&user).copied())
+        Ok(self
+            .roles_of(room, &[user])
+            .await?
+            .into_iter()
+            .next()
+            .flatten())
     }
 
     /// Which of `users` participate in the room: one cache read for all of them, so a room's
     /// event can be checked against every follower on an instance at once.
     pub async fn members_among(&self, room: Uuid, users: &[Uuid]) -> ServiceResult<Vec<Uuid>> {
-        if let Some(members) = self.cache.members_among(room, users).await {
-            return Ok(members);
+        let roles = self.roles_of(room, users).await?;
+        Ok(users
+            .iter()
+            .zip(roles)
+            .filter_map(|(user, role)| role.map(|_| *user))
+            .collect())
+    }
+
+    /// The roles of `users` in the room, in their order.
+    async fn roles_of(&self, room: Uuid, users: &[Uuid]) -> ServiceResult<Vec<Option<Role>>> {
+        // Checked for every realtime event: the users' fields from the cache, not the member
+        // list.
+        if let Some(roles) = self.cache.roles(room, users).await {
+            return Ok(roles);
         }
         let members = self.members(room).await?;
         Ok(users
             .iter()
-            .filter(|user| members.contains_key(user))
-            .copied()
+            .map(|user| members.get(user).copied())
             .collect())
     }
 

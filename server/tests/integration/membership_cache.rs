@@ -30,22 +30,24 @@ async fn stale_fill_is_discarded(cache: MembershipCache) {
     let current: HashMap<Uuid, Role> = [(alice, Role::Owner)].into();
     cache.fill(room, seen, &current).await;
     assert_eq!(cache.get(room).await, Some(current));
-    assert_eq!(cache.role(room, alice).await, Some(Some(Role::Owner)));
     assert_eq!(
-        cache.role(room, bob).await,
-        Some(None),
+        cache.roles(room, &[alice]).await,
+        Some(vec![Some(Role::Owner)])
+    );
+    assert_eq!(
+        cache.roles(room, &[bob]).await,
+        Some(vec![None]),
         "a filled entry answers for absent users"
     );
     assert_eq!(
-        cache.members_among(room, &[bob, alice]).await,
-        Some(vec![alice]),
-        "one read answers for several users"
+        cache.roles(room, &[bob, alice]).await,
+        Some(vec![None, Some(Role::Owner)]),
+        "one read answers for several users, in their order"
     );
-    assert_eq!(cache.members_among(room, &[]).await, Some(vec![]));
+    assert_eq!(cache.roles(room, &[]).await, Some(vec![]));
     cache.invalidate(room).await;
-    assert_eq!(cache.members_among(room, &[alice]).await, None);
     assert_eq!(
-        cache.role(room, alice).await,
+        cache.roles(room, &[alice]).await,
         None,
         "a miss after invalidation"
     );
