@@ -115,7 +115,7 @@ pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated) {
                 Some(Ok(WsMessage::Close(_))) | Some(Err(_)) | None => break,
             },
             dispatch = inbox.recv() => match dispatch {
-                Ok(Dispatch::Room { room_id, event, frame }) => conn.relay(room_id, &event, frame).await,
+                Ok(Dispatch::Room(room)) => conn.relay(&room.event, room.frame).await,
                 Ok(Dispatch::Frame(frame)) => conn.send_text(frame),
                 Ok(Dispatch::Revoked(room_id)) => conn.revoked(room_id),
                 Err(Ended::Lagged) => conn.close(close::LAGGED, "missed events; reconnect and catch up"),
@@ -497,7 +497,8 @@ impl Connection {
 
     /// Relays an event of a followed room, encoded once for every follower as `frame`; the
     /// fanout checked the user's membership for this very event.
-    async fn relay(&mut self, room_id: Uuid, event: &RoomEvent, frame: Utf8Bytes) {
+    async fn relay(&mut self, event: &RoomEvent, frame: Utf8Bytes) {
+        let room_id = event.room_id();
         if !self.subscriptions.contains_key(&room_id) {
             return;
         }

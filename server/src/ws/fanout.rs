@@ -42,18 +42,30 @@ const PRESENCE_BUFFER: usize = 8192;
 /// How long a room's messages wait for a missing earlier seq before going out anyway.
 const REORDER_WAIT: Duration = Duration::from_millis(250);
 
+/// An event of a room, decoded, and the frame that carries it, encoded once for all followers.
+#[derive(Debug, Clone)]
+pub struct RoomDispatch {
+    /// The event, for the connection's own checks.
+    pub event: Arc<RoomEvent>,
+    /// `event` as the frame to send (`event`, or `typing` for typing notices).
+    pub frame: Utf8Bytes,
+}
+
+impl RoomDispatch {
+    /// The seq of a new message, which the reorder puts in order.
+    fn seq(&self) -> Option<i64> {
+        match &*self.event {
+            RoomEvent::MessageCreated { message } => Some(message.seq),
+            _ => None,
+        }
+    }
+}
+
 /// One event for one connection.
 #[derive(Debug, Clone)]
 pub enum Dispatch {
-    /// An event of a followed room, decoded, and the frame that carries it, encoded.
-    Room {
-        /// The room.
-        room_id: Uuid,
-        /// The event, for the connection's own checks.
-        event: Arc<RoomEvent>,
-        /// `event` as the frame to send (`event`, or `typing` for typing notices).
-        frame: Utf8Bytes,
-    },
+    /// An event of a followed room.
+    Room(RoomDispatch),
     /// A frame to send as it is: a notification for the user, or the presence of someone
     /// sharing a room with the connection.
     Frame(Utf8Bytes),
@@ -309,10 +321,7 @@ fn lock(routes: &Mutex<Routes>) -> MutexGuard<'_, Routes> {
 
 /// A decoded bus message, ready to route.
 enum Routed {
-    Room {
-        seq: Option<i64>,
-        dispatch: Dispatch,
-    },
+    Room(RoomDispatch),
     User(Uuid, Dispatch),
     Presence(Uuid, Utf8Bytes),
 }
@@ -329,7 +338,7 @@ fn decode(message: &BusMessage) -> Option<Routed> {
         let frame = std::str::from_utf8(&message.payload).ok()?;
         return Some(Routed::User(user_id, Dispatch::Frame(frame.into())));
     }
-    let room_id: Uuid = topic.strip_prefix("room.")?.parse().ok()?;
+    topic.strip_prefix("room.")?;
     let event: RoomEvent = match serde_json::from_slice(&message.payload) {
         Ok(event) => event,
         Err(e) => {
@@ -353,18 +362,10 @@ fn decode(message: &BusMessage) -> Option<Routed> {
             return None;
         }
     };
-    let seq = match &event {
-        RoomEvent::MessageCreated { message } => Some(message.seq),
-        _ => None,
-    };
-    Some(Routed::Room {
-        seq,
-        dispatch: Dispatch::Room {
-            room_id,
-            event: Arc::new(event),
-            frame,
-        },
-    })
+    Some(Routed::Room(RoomDispatch {
+        event: Arc::new(event),
+        frame,
+    }))
 }
 
 /// Reads the bus and routes every event until the fanout is dropped.
@@ -374,7 +375,7 @@ async fn dispatch(
     presence: mpsc::Sender<(Uuid, Utf8Bytes)>,
     membership: impl Membership,
 ) {
-    let mut reorder: Reorder<Dispatch> = Reorder::new(REORDER_WAIT);
+    let mut reorder: Reorder<RoomDispatch> = Reorder::new(REORDER_WAIT);
     loop {
         let deadline = reorder.next_deadline();
         let received = tokio::select! {
@@ -391,17 +392,14 @@ async fn dispatch(
         };
         match received {
             Ok(message) => match decode(&message) {
-                Some(Routed::Room { seq, dispatch }) => {
-                    let Dispatch::Room { room_id, .. } = &dispatch else {
-                        continue;
-                    };
-                    let room_id = *room_id;
+                Some(Routed::Room(room)) => {
+                    let room_id = room.event.room_id();
                     if !lock(&routes).rooms.contains_key(&room_id) {
                         // Nobody here follows the room (any more): nothing to order.
                         reorder.forget(room_id);
                         continue;
                     }
-                    let ready = reorder.push(room_id, seq, dispatch, Instant::now());
+                    let ready = reorder.push(room_id, room.seq(), room, Instant::now());
                     deliver_rooms(&routes, &membership, ready).await;
                 }
                 Some(Routed::User(user_id, dispatch)) => {
@@ -445,12 +443,13 @@ async fn sleep_until(deadline: Option<Instant>) {
 /// Sends released room events to the room's followers at the time of release that are still
 /// members; the others stop following the room. Membership is checked on every event, so a
 /// removal takes effect at once.
-async fn deliver_rooms(routes: &Mutex<Routes>, membership: &impl Membership, ready: Vec<Dispatch>) {
-    for dispatch in ready {
-        let Dispatch::Room { room_id, .. } = &dispatch else {
-            continue;
-        };
-        let room_id = *room_id;
+async fn deliver_rooms(
+    routes: &Mutex<Routes>,
+    membership: &impl Membership,
+    ready: Vec<RoomDispatch>,
+) {
+    for room in ready {
+        let room_id = room.event.room_id();
         let followers = lock(routes).followers(room_id);
         if followers.is_empty() {
             continue;
@@ -470,7 +469,7 @@ async fn deliver_rooms(routes: &Mutex<Routes>, membership: &impl Membership, rea
             .into_iter()
             .partition(|(_, user)| members.contains(user));
         let mut routes = lock(routes);
-        routes.send(allowed.into_iter().map(|(id, _)| id), &dispatch);
+        routes.send(allowed.into_iter().map(|(id, _)| id), &Dispatch::Room(room));
         for (id, _) in revoked {
             routes.revoke(room_id, id);
         }
@@ -563,8 +562,10 @@ mod tests {
         let topic = format!("room.{room}");
         bus.publish(&topic, &typing(room, typist)).await.ok();
 
-        let (Ok(Dispatch::Room { frame: fa, .. }), Ok(Dispatch::Room { frame: fb, .. })) =
-            (next(&mut a).await, next(&mut b).await)
+        let (
+            Ok(Dispatch::Room(RoomDispatch { frame: fa, .. })),
+            Ok(Dispatch::Room(RoomDispatch { frame: fb, .. })),
+        ) = (next(&mut a).await, next(&mut b).await)
         else {
             panic!("both followers get the room event");
         };
@@ -577,7 +578,7 @@ mod tests {
 
         b_follows.unfollow(room);
         bus.publish(&topic, &typing(room, typist)).await.ok();
-        assert!(matches!(next(&mut a).await, Ok(Dispatch::Room { .. })));
+        assert!(matches!(next(&mut a).await, Ok(Dispatch::Room(_))));
         assert!(
             nothing_waiting(&mut b).await,
             "unfollowing stops the room's events"
@@ -606,11 +607,11 @@ mod tests {
 
         assert!(matches!(
             next(&mut stays_inbox).await,
-            Ok(Dispatch::Room { .. })
+            Ok(Dispatch::Room(_))
         ));
         assert!(matches!(
             next(&mut stays_inbox).await,
-            Ok(Dispatch::Room { .. })
+            Ok(Dispatch::Room(_))
         ));
         match next(&mut kicked_inbox).await {
             Ok(Dispatch::Revoked(r)) => assert_eq!(r, room),
@@ -661,7 +662,7 @@ mod tests {
                 .await
                 .ok();
             // The fast client keeps up; the slow one reads nothing.
-            assert!(matches!(next(&mut fast).await, Ok(Dispatch::Room { .. })));
+            assert!(matches!(next(&mut fast).await, Ok(Dispatch::Room(_))));
         }
 
         let mut drained = 0;
