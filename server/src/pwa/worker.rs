@@ -36,11 +36,13 @@ pub struct Worker {
 impl Worker {
     /// The worker that caches this build's shell; `offline_page` is the body of [`OFFLINE_URL`].
     pub fn render(bundle: &Bundle, site_root: &Path, pkg_dir: &str, offline_page: &str) -> Self {
-        let immutable: Vec<&str> = bundle.urls().filter(|u| bundle.is_immutable(u)).collect();
+        // Every chunk too, not only the first page's: offline, a page whose chunk was never
+        // fetched could not open.
+        let immutable: Vec<&str> = bundle.files().filter(|u| bundle.is_immutable(u)).collect();
         let mut revalidated: Vec<String> = vec![OFFLINE_URL.to_owned()];
         revalidated.extend(
             bundle
-                .urls()
+                .files()
                 .filter(|u| !bundle.is_immutable(u))
                 .map(str::to_owned),
         );
@@ -163,6 +165,42 @@ mod tests {
         assert_ne!(
             Worker::render(&bundle, &root, "pkg", "<p>changed</p>").version,
             second.version
+        );
+        let _ = std::fs::remove_dir_all(root);
+    }
+
+    #[test]
+    fn a_split_build_precaches_every_chunk_by_its_hashed_name() {
+        let root = site(&[
+            ("pkg/parley.AAAAAAAAAAAAAAAAAAAAAA.js", "js"),
+            ("pkg/parley.BBBBBBBBBBBBBBBBBBBBBB.wasm", "wasm"),
+            ("pkg/parley.CCCCCCCCCCCCCCCCCCCCCC.css", "css"),
+            ("pkg/__wasm_split.LLLLLLLLLLLLLLLLLLLLLL.js", "loader"),
+            ("pkg/chunk_1.XXXXXXXXXXXXXXXXXXXXXX.wasm", "chunk"),
+            (
+                "pkg/__wasm_split_manifest.MMMMMMMMMMMMMMMMMMMMMM.json",
+                r#"{"__room_view_1": ["chunk_1.XXXXXXXXXXXXXXXXXXXXXX"]}"#,
+            ),
+            (
+                "hash.txt",
+                "js: AAAAAAAAAAAAAAAAAAAAAA\nwasm: BBBBBBBBBBBBBBBBBBBBBB\ncss: CCCCCCCCCCCCCCCCCCCCCC\n\
+                 manifest: MMMMMMMMMMMMMMMMMMMMMM\nsplit: LLLLLLLLLLLLLLLLLLLLLL\n",
+            ),
+        ]);
+        let bundle = Bundle::from_hash_file(&root, "pkg", "parley", Some(&root.join("hash.txt")));
+        let worker = Worker::render(&bundle, &root, "pkg", "<p>offline</p>");
+        assert!(
+            worker.script.contains(
+                r#"const IMMUTABLE = ["/pkg/parley.AAAAAAAAAAAAAAAAAAAAAA.js","/pkg/parley.BBBBBBBBBBBBBBBBBBBBBB.wasm","/pkg/parley.CCCCCCCCCCCCCCCCCCCCCC.css","/pkg/__wasm_split.LLLLLLLLLLLLLLLLLLLLLL.js","/pkg/chunk_1.XXXXXXXXXXXXXXXXXXXXXX.wasm"];"#
+            ),
+            "{}",
+            worker.script
+        );
+        // The manifest is for the server's preload links; browsers never fetch it.
+        assert!(
+            !worker.script.contains("manifest.MMMM"),
+            "{}",
+            worker.script
         );
         let _ = std::fs::remove_dir_all(root);
     }
