@@ -6,7 +6,8 @@ source "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 if [ "${1:-}" = "--dev" ]; then
-  exec cargo leptos watch
+  exec cargo leptos watch --split
 fi
-# --precompress writes .br/.gz twins of the static files, which the server sends as they are.
-exec cargo leptos serve --release --precompress
+# --precompress writes .br/.gz twins of the static files, which the server sends as they are;
+# --split gives each page its own WASM chunks, so a first visit loads only what it shows.
+exec cargo leptos serve --release --precompress --split

@@ -25,7 +25,8 @@ cargo test -p server
 cargo test -p bench
 
 log "building the site for the browser tests"
-cargo leptos build
+# Split as in production, so the tests exercise pages loading their own chunks.
+cargo leptos build --split
 
 log "Playwright (Chromium)"
 E2E_DATABASE_URL="$(db_url_with "${DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/parley}" parley_e2e)"

@@ -9,6 +9,16 @@ import { APIRequestContext, expect, Page, test } from "@playwright/test";
 // offered as "a new version is ready" instead of being mixed into a running page.
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
+// The main module and its JS glue; a page's own WASM chunks are preloaded the same way.
+const MAIN_WASM = 'link[rel=preload][as="fetch"][href^="/pkg/parley."]';
+const MAIN_JS = 'link[rel=modulepreload][href^="/pkg/parley."]';
+
+/** The WASM chunks the server-rendered page preloads for itself (a split build). */
+async function chunkPreloads(page: Page): Promise<string[]> {
+  return page
+    .locator('link[rel=preload][as="fetch"][href^="/pkg/"]:not([href^="/pkg/parley."])')
+    .evaluateAll((links) => links.map((l) => l.getAttribute("href")!));
+}
 
 /** Width and height from a PNG's IHDR chunk. */
 function pngSize(png: Buffer): string {
@@ -95,8 +105,15 @@ test.describe("installable app", () => {
       return (await cache.keys()).map((r) => new URL(r.url).pathname);
     });
     const css = await page.locator("link[rel=stylesheet]").getAttribute("href");
-    const wasm = await page.locator('link[rel=preload][as="fetch"]').getAttribute("href");
+    const wasm = await page.locator(MAIN_WASM).getAttribute("href");
     expect(cached).toEqual(expect.arrayContaining(["/offline", css!, wasm!, "/manifest.webmanifest"]));
+    // And the chunks of pages not opened yet, so they open offline too: the room page's chunks
+    // are not among the landing page's preloads, yet they are cached.
+    const landingChunks = await chunkPreloads(page);
+    expect(landingChunks.length, "the landing page preloads its own chunks").toBeGreaterThan(0);
+    expect(cached).toEqual(expect.arrayContaining(landingChunks));
+    const cachedChunks = cached.filter((p) => /^\/pkg\/(chunk|split)_.*\.wasm$/.test(p));
+    expect(cachedChunks.length).toBeGreaterThan(landingChunks.length);
     // Nothing live ever lands in a cache.
     expect(cached.filter((p) => /^\/(api|rpc|ws|healthz|readyz)\b/.test(p))).toEqual([]);
   });
@@ -138,16 +155,41 @@ test.describe("installable app", () => {
     await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   });
 
+  test("offline, a page opened for the first time in the tab loads its code from the worker's cache", async ({
+    page,
+    context,
+  }) => {
+    await controlled(page);
+    // The landing page did not load the sign-in page's chunks; only the worker has them.
+    const signInChunks = await page.evaluate(() =>
+      performance.getEntriesByType("resource").filter((e) => /\/pkg\/split___sign_in_view/.test(e.name)),
+    );
+    expect(signInChunks).toEqual([]);
+    await context.setOffline(true);
+    await page.getByRole("banner").getByRole("link", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { name: "Welcome back" })).toBeVisible();
+    await expect(page).toHaveURL(/\/signin$/);
+    await expect(page.getByTestId("offline-page")).toHaveCount(0);
+  });
+
   test("hashed files are cached for a year and sent compressed; pages and the worker are not cached", async ({
     page,
     request,
   }) => {
     await page.goto("/");
     const css = await page.locator("link[rel=stylesheet]").getAttribute("href");
-    const js = await page.locator("link[rel=modulepreload]").getAttribute("href");
-    const wasm = await page.locator('link[rel=preload][as="fetch"]').getAttribute("href");
+    const js = await page.locator(MAIN_JS).getAttribute("href");
+    const wasm = await page.locator(MAIN_WASM).getAttribute("href");
     for (const [url, ext] of [[css, "css"], [js, "js"], [wasm, "wasm"]] as const) {
       expect(url, "a name with a content hash").toMatch(new RegExp(`^/pkg/parley\\.[\\w-]{22}\\.${ext}$`));
+    }
+    // The page's own chunks and the loader that fetches them carry hashes too.
+    const loader = await page.locator('link[rel=modulepreload][href^="/pkg/__wasm_split."]').getAttribute("href");
+    const chunks = await chunkPreloads(page);
+    for (const url of [loader!, ...chunks]) {
+      expect(url, "a name with a content hash").toMatch(/^\/pkg\/[\w-]+\.[\w-]{22}\.(wasm|js)$/);
+    }
+    for (const url of [css, js, wasm, loader, chunks[0]]) {
       for (const encoding of ["br", "gzip"]) {
         const response = await request.get(url!, { headers: { "accept-encoding": encoding } });
         expect(response.status()).toBe(200);

@@ -4,5 +4,6 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Lazy: the page's own WASM chunk may have to arrive before it can hydrate.
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -4,22 +4,16 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    ParamSegment, SsrMode, StaticSegment,
+    Lazy, ParamSegment, SsrMode, StaticSegment,
 };
 
 use super::{
     layout::{SiteFooter, SiteHeader},
     notifications::NotificationFeed,
-    pages::{
-        landing::LandingPage, not_found::NotFound, profile::ProfilePage, settings::SettingsPage,
-        sign_in::SignInPage, sign_up::SignUpPage,
-    },
+    pages::not_found::NotFound,
     pwa::{PwaHead, UpdateBanner},
-    rooms::{
-        directory::DirectoryPage, home::RoomsHome, invitations::InvitationsPage,
-        join_link::JoinLinkPage, new_room::NewRoomPage, room_page::RoomPage,
-        room_settings::RoomSettingsPage, search::SearchPage, user_page::UserPage, RoomsChanged,
-    },
+    rooms::RoomsChanged,
+    routes,
     session::CurrentUser,
     shortcuts::{Panels, Shortcuts},
     theme::THEME_BOOTSTRAP,
@@ -86,44 +80,44 @@ pub fn App() -> impl IntoView {
                 <SiteHeader/>
                 <main id="main" class="site-main" tabindex="-1">
                     <Routes fallback=|| view! { <NotFound/> }>
-                        <Route path=StaticSegment("") view=LandingPage/>
-                        <Route path=StaticSegment("signin") view=SignInPage/>
-                        <Route path=StaticSegment("signup") view=SignUpPage/>
+                        <Route path=StaticSegment("") view={Lazy::<routes::Landing>::new()}/>
+                        <Route path=StaticSegment("signin") view={Lazy::<routes::SignIn>::new()}/>
+                        <Route path=StaticSegment("signup") view={Lazy::<routes::SignUp>::new()}/>
                         // Private pages wait for the user during SSR so a visitor gets a real
                         // redirect to sign-in instead of a flash of the page.
-                        <Route path=StaticSegment("profile") view=ProfilePage ssr=SsrMode::Async/>
-                        <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>
-                        <Route path=StaticSegment("rooms") view=RoomsHome ssr=SsrMode::Async/>
+                        <Route path=StaticSegment("profile") view={Lazy::<routes::Profile>::new()} ssr=SsrMode::Async/>
+                        <Route path=StaticSegment("settings") view={Lazy::<routes::Settings>::new()} ssr=SsrMode::Async/>
+                        <Route path=StaticSegment("rooms") view={Lazy::<routes::Rooms>::new()} ssr=SsrMode::Async/>
                         <Route
                             path=(StaticSegment("rooms"), StaticSegment("browse"))
-                            view=DirectoryPage
+                            view={Lazy::<routes::Directory>::new()}
                             ssr=SsrMode::Async
                         />
                         <Route
                             path=(StaticSegment("rooms"), StaticSegment("new"))
-                            view=NewRoomPage
+                            view={Lazy::<routes::NewRoom>::new()}
                             ssr=SsrMode::Async
                         />
                         <Route
                             path=(StaticSegment("rooms"), ParamSegment("id"))
-                            view=RoomPage
+                            view={Lazy::<routes::Room>::new()}
                             ssr=SsrMode::Async
                         />
                         <Route
                             path=(StaticSegment("rooms"), ParamSegment("id"), StaticSegment("settings"))
-                            view=RoomSettingsPage
+                            view={Lazy::<routes::RoomSettings>::new()}
                             ssr=SsrMode::Async
                         />
-                        <Route path=StaticSegment("invitations") view=InvitationsPage ssr=SsrMode::Async/>
-                        <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async/>
+                        <Route path=StaticSegment("invitations") view={Lazy::<routes::Invitations>::new()} ssr=SsrMode::Async/>
+                        <Route path=StaticSegment("search") view={Lazy::<routes::Search>::new()} ssr=SsrMode::Async/>
                         <Route
                             path=(StaticSegment("join"), ParamSegment("code"))
-                            view=JoinLinkPage
+                            view={Lazy::<routes::JoinLink>::new()}
                             ssr=SsrMode::Async
                         />
                         <Route
                             path=(StaticSegment("u"), ParamSegment("username"))
-                            view=UserPage
+                            view={Lazy::<routes::User>::new()}
                             ssr=SsrMode::Async
                         />
                     </Routes>

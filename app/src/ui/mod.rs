@@ -8,6 +8,7 @@ pub mod notifications;
 pub mod pages;
 pub mod pwa;
 pub mod rooms;
+pub mod routes;
 pub mod session;
 pub mod shortcuts;
 pub mod theme;
