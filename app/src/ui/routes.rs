@@ -6,7 +6,8 @@
 //! are ordinary components; the server notes which chunks a page used, and the shell preloads
 //! them so hydration does not wait for a second round trip.
 //!
-//! The `#[lazy_route]` macro names each chunk after the struct, so every struct name is unique.
+//! `#[lazy_route]` names each page's split point after its struct, so these names must stay
+//! unique within the app.
 
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
