@@ -19,6 +19,9 @@ async function signedIn(browser: Browser, name: string): Promise<Page> {
 }
 
 test("two people chat live; reactions, deletion and a reload agree", async ({ browser }) => {
+  // Two fresh browsers, each loading every page's chunks for the first time, through a dozen
+  // steps: 20-30 s on two cores, too close to the default 30 s limit.
+  test.setTimeout(60_000);
   const ann = await signedIn(browser, `ann_${stamp}`);
   const ben = await signedIn(browser, `ben_${stamp}`);
 
