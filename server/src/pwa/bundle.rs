@@ -52,7 +52,8 @@ impl Bundle {
             Some(hash) => format!("/{pkg_dir}/{output_name}.{hash}.{ext}"),
             None => format!("/{pkg_dir}/{output_name}.{ext}"),
         };
-        let plain = Self {
+        // Built only when it is the answer: it reads the unhashed build's split manifest.
+        let plain = || Self {
             js: name(None, "js"),
             wasm: name(None, "wasm"),
             css: name(None, "css"),
@@ -60,29 +61,21 @@ impl Bundle {
             hash_file: None,
         };
         let Some(path) = hash_file else {
-            return plain;
+            return plain();
         };
         // No hash file simply means a build without hashing (tests, older builds).
         let Ok(text) = std::fs::read_to_string(path) else {
-            return plain;
+            return plain();
         };
         let Some(hashes) = Hashes::parse(&text) else {
             tracing::warn!(file = %path.display(), "malformed hash file; linking unhashed names");
-            return plain;
+            return plain();
         };
-        let hashed = Self {
+        let mut hashed = Self {
             js: name(Some(&hashes.js), "js"),
             wasm: name(Some(&hashes.wasm), "wasm"),
             css: name(Some(&hashes.css), "css"),
-            chunks: match (&hashes.split, &hashes.manifest) {
-                (Some(loader), Some(manifest)) => chunks(
-                    site_root,
-                    pkg_dir,
-                    &format!("__wasm_split.{loader}.js"),
-                    &format!("__wasm_split_manifest.{manifest}.json"),
-                ),
-                _ => Vec::new(),
-            },
+            chunks: Vec::new(),
             hash_file: Some(path.to_path_buf()),
         };
         if let Some(missing) = hashed.urls().find(|url| !file_of(site_root, url).is_file()) {
@@ -91,7 +84,15 @@ impl Bundle {
                 missing,
                 "the site root was built by another build than this binary; rebuild with cargo leptos build"
             );
-            return plain;
+            return plain();
+        }
+        if let (Some(loader), Some(manifest)) = (&hashes.split, &hashes.manifest) {
+            hashed.chunks = chunks(
+                site_root,
+                pkg_dir,
+                &format!("__wasm_split.{loader}.js"),
+                &format!("__wasm_split_manifest.{manifest}.json"),
+            );
         }
         hashed
     }
