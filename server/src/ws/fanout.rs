@@ -233,14 +233,19 @@ impl Inbox {
     }
 }
 
+/// Takes connection `id` out of `key`'s set in a room or user index, dropping emptied sets.
+fn unlink(index: &mut HashMap<Uuid, HashSet<u64>>, key: Uuid, id: u64) {
+    if let Some(ids) = index.get_mut(&key) {
+        ids.remove(&id);
+        if ids.is_empty() {
+            index.remove(&key);
+        }
+    }
+}
+
 impl Routes {
     fn unlink_room(&mut self, room: Uuid, id: u64) {
-        if let Some(ids) = self.rooms.get_mut(&room) {
-            ids.remove(&id);
-            if ids.is_empty() {
-                self.rooms.remove(&room);
-            }
-        }
+        unlink(&mut self.rooms, room, id);
     }
 
     fn remove(&mut self, id: u64) {
@@ -250,12 +255,7 @@ impl Routes {
         for room in &route.rooms {
             self.unlink_room(*room, id);
         }
-        if let Some(ids) = self.users.get_mut(&route.user_id) {
-            ids.remove(&id);
-            if ids.is_empty() {
-                self.users.remove(&route.user_id);
-            }
-        }
+        unlink(&mut self.users, route.user_id, id);
     }
 
     /// The room's followers and their users.
