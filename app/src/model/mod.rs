@@ -10,5 +10,6 @@ pub mod meta;
 pub mod notification;
 pub mod realtime;
 pub mod room;
+pub mod time;
 pub mod user;
 pub mod validation;

@@ -164,8 +164,7 @@ pub fn http_url(value: &str) -> Rule {
 
 /// A `YYYY-MM-DD` date from 1900-01-01 up to `today`.
 pub fn birth_date(value: &str, today: NaiveDate) -> Result<NaiveDate, String> {
-    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map_err(|_| "Enter a date as YYYY-MM-DD.".to_owned())?;
+    let date = super::time::parse_iso_date(value).ok_or("Enter a date as YYYY-MM-DD.")?;
     let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
     if date < earliest || date > today {
         return Err("Enter a date between 1900 and today.".to_owned());

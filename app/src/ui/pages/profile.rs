@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use crate::{
     api::users::{my_profile, SaveProfile},
     model::{
+        time::iso_date,
         user::{Profile, ProfileUpdate},
         validation,
     },
@@ -91,12 +92,7 @@ fn ProfileForm(initial: Profile) -> impl IntoView {
     let country = text(&initial.country);
     let gender = text(&initial.gender);
     let avatar_url = text(&initial.avatar_url);
-    let birth_date = RwSignal::new(
-        initial
-            .birth_date
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_default(),
-    );
+    let birth_date = RwSignal::new(initial.birth_date.map(iso_date).unwrap_or_default());
     let submitted = RwSignal::new(false);
     let action = ServerAction::<SaveProfile>::new();
     let error = action_error(action);

@@ -11,6 +11,7 @@ use crate::{
     },
     model::{
         auth::SessionInfo,
+        time::utc_minute,
         user::{AccountUpdate, PasswordChange, User},
         validation,
     },
@@ -223,7 +224,7 @@ fn SessionRow(session: SessionInfo, end: ServerAction<EndSession>) -> impl IntoV
                 {session.current.then(|| view! { <span class="badge">"This device"</span> })}
                 <div class="muted small">
                     {session.ip_address.clone().unwrap_or_default()} " · last active "
-                    {session.last_used_at.format("%Y-%m-%d %H:%M UTC").to_string()}
+                    {utc_minute(session.last_used_at)}
                 </div>
             </div>
             {(!session.current)

@@ -6,7 +6,10 @@ use leptos_meta::Title;
 use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::{chat::render, frame::RoomsFrame};
-use crate::{api::messages::search_messages, model::message::SearchHit};
+use crate::{
+    api::messages::search_messages,
+    model::{message::SearchHit, time::utc_minute},
+};
 
 /// The search page.
 #[component]
@@ -73,7 +76,7 @@ fn Hit(hit: SearchHit) -> impl IntoView {
         <li class="search-hit card">
             <a class="search-hit-link" href=href>
                 <span class="search-hit-room">{hit.room_name}</span>
-                <span class="small muted">{author} " · " {m.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</span>
+                <span class="small muted">{author} " · " {utc_minute(m.created_at)}</span>
             </a>
             <div class="message-body">{render(&m.body)}</div>
         </li>
