@@ -90,9 +90,21 @@ pub struct Live {
     /// State of the tab's socket.
     pub connection: RwSignal<Connection>,
     #[cfg(feature = "hydrate")]
-    session: StoredValue<Option<session::LiveSession>, LocalStorage>,
-    #[cfg(feature = "hydrate")]
-    user_frames: StoredValue<Option<session::UserFrames>, LocalStorage>,
+    inner: StoredValue<Sessions, LocalStorage>,
+}
+
+/// The session and what was asked of it while its code was still loading.
+#[cfg(feature = "hydrate")]
+#[derive(Default)]
+struct Sessions {
+    session: Option<session::LiveSession>,
+    /// A session is being started (its chunk is loading).
+    starting: bool,
+    /// The user `connect_as` last asked for while starting, applied once it has.
+    wanted: Option<Option<Uuid>>,
+    /// Rooms joined while starting.
+    joining: Vec<(Uuid, RoomSignals)>,
+    user_frames: Option<session::UserFrames>,
 }
 
 impl Live {
@@ -101,9 +113,7 @@ impl Live {
         let live = Live {
             connection: RwSignal::new(Connection::Connecting),
             #[cfg(feature = "hydrate")]
-            session: StoredValue::new_local(None),
-            #[cfg(feature = "hydrate")]
-            user_frames: StoredValue::new_local(None),
+            inner: StoredValue::new_local(Sessions::default()),
         };
         provide_context(live);
         live
@@ -118,21 +128,24 @@ impl Live {
     pub fn connect_as(&self, me: Option<Uuid>) {
         #[cfg(feature = "hydrate")]
         {
-            let current = self.session.with_value(|s| s.as_ref().map(|s| s.me()));
+            if self.inner.with_value(|i| i.starting) {
+                self.inner.update_value(|i| i.wanted = Some(me));
+                return;
+            }
+            let current = self.with_session(|s| s.me());
             match (current, me) {
                 (None, Some(_)) => self.start(me),
-                (Some(_), None) => self.session.update_value(|s| {
-                    if let Some(old) = s.take() {
+                (Some(_), None) => self.inner.update_value(|i| {
+                    if let Some(old) = i.session.take() {
                         old.stop();
                     }
                 }),
                 (Some(None), Some(user)) => {
-                    self.session
-                        .with_value(|s| s.as_ref().map(|s| s.set_me(user)));
+                    self.with_session(|s| s.set_me(user));
                 }
                 (Some(Some(old)), Some(new)) if old != new => {
-                    self.session.update_value(|s| {
-                        if let Some(old) = s.take() {
+                    self.inner.update_value(|i| {
+                        if let Some(old) = i.session.take() {
                             old.stop();
                         }
                     });
@@ -149,11 +162,13 @@ impl Live {
     pub fn join(&self, room: Uuid, signals: RoomSignals) {
         #[cfg(feature = "hydrate")]
         {
-            if self.session.with_value(Option::is_none) {
-                self.start(None);
+            if self.with_session(|s| s.join(room, signals)).is_none() {
+                let idle = self.inner.with_value(|i| !i.starting);
+                self.inner.update_value(|i| i.joining.push((room, signals)));
+                if idle {
+                    self.start(None);
+                }
             }
-            self.session
-                .with_value(|s| s.as_ref().map(|s| s.join(room, signals)));
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (room, signals);
@@ -166,8 +181,7 @@ impl Live {
         let inserted = timeline.try_update(|t| t.insert(message));
         #[cfg(feature = "hydrate")]
         if let Some(timeline::Insert::Gap { after }) = inserted {
-            self.session
-                .with_value(|s| s.as_ref().map(|s| s.fill(room, after)));
+            self.with_session(|s| s.fill(room, after));
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (room, inserted);
@@ -176,8 +190,7 @@ impl Live {
     /// Sends a room's unconfirmed messages again over the socket, if it is open.
     pub fn resend(&self, room: Uuid) {
         #[cfg(feature = "hydrate")]
-        self.session
-            .with_value(|s| s.as_ref().map(|s| s.resend(room)));
+        self.with_session(|s| s.resend(room));
         #[cfg(not(feature = "hydrate"))]
         let _ = room;
     }
@@ -185,8 +198,11 @@ impl Live {
     /// Stops following a room.
     pub fn leave(&self, room: Uuid) {
         #[cfg(feature = "hydrate")]
-        self.session
-            .with_value(|s| s.as_ref().map(|s| s.leave(room)));
+        {
+            self.with_session(|s| s.leave(room));
+            self.inner
+                .update_value(|i| i.joining.retain(|(r, _)| *r != room));
+        }
         #[cfg(not(feature = "hydrate"))]
         let _ = room;
     }
@@ -194,8 +210,7 @@ impl Live {
     /// Tells a room the user is typing.
     pub fn typing(&self, room: Uuid) {
         #[cfg(feature = "hydrate")]
-        self.session
-            .with_value(|s| s.as_ref().map(|s| s.typing(room)));
+        self.with_session(|s| s.typing(room));
         #[cfg(not(feature = "hydrate"))]
         let _ = room;
     }
@@ -203,8 +218,7 @@ impl Live {
     /// Reconnects now instead of waiting for the scheduled attempt.
     pub fn retry_now(&self) {
         #[cfg(feature = "hydrate")]
-        self.session
-            .with_value(|s| s.as_ref().map(session::LiveSession::retry_now));
+        self.with_session(session::LiveSession::retry_now);
     }
 
     /// Hands the frames that concern the user rather than a room (notifications) to
@@ -212,20 +226,45 @@ impl Live {
     #[cfg(feature = "hydrate")]
     pub fn on_user_frame(&self, listener: impl Fn(ServerFrame) + 'static) {
         let listener: session::UserFrames = std::rc::Rc::new(listener);
-        self.session.with_value(|s| {
-            if let Some(s) = s {
-                s.on_user_frame(listener.clone());
-            }
-        });
-        self.user_frames.set_value(Some(listener));
+        self.with_session(|s| s.on_user_frame(listener.clone()));
+        self.inner.update_value(|i| i.user_frames = Some(listener));
     }
 
+    /// Runs `f` on the session, if there is one.
+    #[cfg(feature = "hydrate")]
+    fn with_session<T>(&self, f: impl FnOnce(&session::LiveSession) -> T) -> Option<T> {
+        self.inner.with_value(|i| i.session.as_ref().map(f))
+    }
+
+    /// Starts a session once its code has loaded (it is a split chunk: see
+    /// [`session::start`]), then applies what was asked of it meanwhile.
     #[cfg(feature = "hydrate")]
     fn start(&self, me: Option<Uuid>) {
-        let session = session::LiveSession::start(me, self.connection);
-        if let Some(listener) = self.user_frames.get_value() {
-            session.on_user_frame(listener);
-        }
-        self.session.set_value(Some(session));
+        self.inner.update_value(|i| i.starting = true);
+        let live = *self;
+        leptos::task::spawn_local(async move {
+            let session = session::start(me, live.connection).await;
+            let Some((listener, joining, wanted)) = live.inner.try_update_value(|i| {
+                i.starting = false;
+                (
+                    i.user_frames.clone(),
+                    std::mem::take(&mut i.joining),
+                    i.wanted.take(),
+                )
+            }) else {
+                // The app was torn down while the chunk loaded.
+                return session.stop();
+            };
+            if let Some(listener) = listener {
+                session.on_user_frame(listener);
+            }
+            for (room, signals) in joining {
+                session.join(room, signals);
+            }
+            live.inner.update_value(|i| i.session = Some(session));
+            if let Some(me) = wanted {
+                live.connect_as(me);
+            }
+        });
     }
 }

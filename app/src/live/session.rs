@@ -47,26 +47,6 @@ struct State {
 pub struct LiveSession(Rc<RefCell<State>>);
 
 impl LiveSession {
-    /// Connects as the signed-in user `me`.
-    pub fn start(me: Option<Uuid>, connection: RwSignal<Connection>) -> Self {
-        let session = LiveSession(Rc::new(RefCell::new(State {
-            me,
-            rooms: HashMap::new(),
-            filling: Vec::new(),
-            on_user_frame: None,
-            connection,
-            socket: None,
-            handlers: Vec::new(),
-            page_handlers: Vec::new(),
-            attempts: 0,
-            generation: 0,
-            stopped: false,
-        })));
-        session.listen_to_page();
-        session.open();
-        session
-    }
-
     /// Closes for good (sign-out).
     pub fn stop(&self) {
         let mut state = self.0.borrow_mut();
@@ -518,4 +498,26 @@ fn socket_url() -> Option<String> {
         "ws"
     };
     Some(format!("{scheme}://{}/ws", location.host().ok()?))
+}
+
+/// Connects as the signed-in user `me`. A split chunk with the socket handling, so pages load
+/// without it and fetch it once they are up.
+#[leptos::lazy]
+pub fn start(me: Option<Uuid>, connection: RwSignal<Connection>) -> LiveSession {
+    let session = LiveSession(Rc::new(RefCell::new(State {
+        me,
+        rooms: HashMap::new(),
+        filling: Vec::new(),
+        on_user_frame: None,
+        connection,
+        socket: None,
+        handlers: Vec::new(),
+        page_handlers: Vec::new(),
+        attempts: 0,
+        generation: 0,
+        stopped: false,
+    })));
+    session.listen_to_page();
+    session.open();
+    session
 }
