@@ -5,6 +5,7 @@ pub mod form;
 pub mod icons;
 pub mod layout;
 pub mod notifications;
+pub mod on_demand;
 pub mod pages;
 pub mod pwa;
 pub mod rooms;

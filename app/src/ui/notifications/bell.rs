@@ -9,7 +9,11 @@ use crate::{
         delete_read_notifications, list_notifications, mark_all_notifications_read,
         mark_notification_read,
     },
-    model::notification::{Notification, NotificationPage},
+    model::{
+        notification::{Notification, NotificationPage},
+        time::utc_minute,
+    },
+    ui::on_demand::on_demand,
 };
 
 /// The bell and its panel.
@@ -34,10 +38,16 @@ pub fn Bell() -> impl IntoView {
                 })}
             </button>
             <Show when=move || open.get()>
-                <Panel open/>
+                {on_demand(panel(open))}
             </Show>
         </div>
     }
+}
+
+/// The panel, loaded the first time it opens.
+#[lazy]
+fn panel(open: RwSignal<bool>) -> AnyView {
+    view! { <Panel open/> }.into_any()
 }
 
 #[component]
@@ -127,7 +137,7 @@ fn Item(n: Notification, open: RwSignal<bool>) -> impl IntoView {
     let id = n.id;
     let unread = n.read_at.is_none();
     let sentence = describe(&n);
-    let when = n.created_at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let when = utc_minute(n.created_at);
     view! {
         <li class="notification" class:unread=unread>
             <a href=n.payload.link.clone() class="notification-link" on:click=move |_| {

@@ -22,6 +22,7 @@ use crate::{
     ui::{
         form::{action_error, Field, FormAlert},
         notifications::RoomNotifications,
+        on_demand::on_demand,
         session::CurrentUser,
     },
 };
@@ -86,7 +87,6 @@ fn RoomDetails(room: Room, version: RwSignal<u32>) -> impl IntoView {
         }
     });
     let leave_error = action_error(leave);
-    let is_admin = role >= Some(Role::Admin);
     let mounted = RwSignal::new(false);
     Effect::new(move |_| mounted.set(true));
     // Shared by the conversation (whose socket receives presence and membership changes)
@@ -142,21 +142,52 @@ fn RoomDetails(room: Room, version: RwSignal<u32>) -> impl IntoView {
             </header>
             <FormAlert error=leave_error/>
             // Conversation and members load in the browser: they are live state, and resources
-            // nested in the room's own resource do not hydrate reliably.
-            {move || mounted.get().then(|| view! {
-                <div class="room-body">
-                    <section class="room-timeline card" aria-label="Messages">
-                        <Chat room=id my_role=role state at/>
-                    </section>
-                    <aside class="room-side">
-                        {(room.is_private && role.is_some() && !direct).then(|| view! { <InvitePanel room=id admin=is_admin/> })}
-                        {role.is_some().then(|| view! { <RoomNotifications room=id/> })}
-                        <MembersPanel room=id my_role=role direct state/>
-                    </aside>
-                </div>
-            })}
+            // nested in the room's own resource do not hydrate reliably. Their code is a chunk
+            // of its own, fetched after hydration rather than before it.
+            {move || {
+                let body = RoomBody { id, role, state, at, is_private: room.is_private, direct };
+                mounted.get().then(|| on_demand(room_body(body)))
+            }}
         </section>
     }
+}
+
+/// What the conversation and the side panels need to know about the room.
+#[derive(Clone, Copy)]
+struct RoomBody {
+    id: Uuid,
+    role: Option<Role>,
+    state: RoomState,
+    at: Option<i64>,
+    is_private: bool,
+    direct: bool,
+}
+
+/// The conversation and the side panels, loaded once the page is up.
+#[lazy]
+fn room_body(body: RoomBody) -> AnyView {
+    let RoomBody {
+        id,
+        role,
+        state,
+        at,
+        is_private,
+        direct,
+    } = body;
+    let is_admin = role >= Some(Role::Admin);
+    view! {
+        <div class="room-body">
+            <section class="room-timeline card" aria-label="Messages">
+                <Chat room=id my_role=role state at/>
+            </section>
+            <aside class="room-side">
+                {(is_private && role.is_some() && !direct).then(|| view! { <InvitePanel room=id admin=is_admin/> })}
+                {role.is_some().then(|| view! { <RoomNotifications room=id/> })}
+                <MembersPanel room=id my_role=role direct state/>
+            </aside>
+        </div>
+    }
+    .into_any()
 }
 
 #[component]
