@@ -1,6 +1,8 @@
 // Sums what a first visit to each page downloads from a split, precompressed build in PKG
-// (see first-load-size.sh) and prints a Markdown table; exits 1 when the largest first load,
-// gzip or brotli, is over BUDGET bytes. Usage: node first-load-size.mjs PKG BUDGET
+// (see first-load-size.sh) and prints a Markdown table; exits 1 when the largest first load is
+// over BUDGET bytes with brotli. Brotli is what browsers get: the server prefers it, and every
+// browser that can install the app (which needs HTTPS) accepts it there; gzip, the fallback for
+// plain HTTP, is shown beside it. Usage: node first-load-size.mjs PKG BUDGET
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -39,7 +41,7 @@ const rows = Object.entries(manifest)
     const own = chunks.map((c) => size(`${c}.wasm`)).reduce(add, zero);
     return { page, chunks: chunks.length, total: add(base, own) };
   })
-  .sort((a, b) => b.total.gz - a.total.gz);
+  .sort((a, b) => b.total.br - a.total.br);
 
 console.log("| First visit to | Chunks | Raw | gzip | brotli |");
 console.log("|---|---:|---:|---:|---:|");
@@ -47,9 +49,25 @@ console.log(`| (shared by all: ${shell.join(", ")}) | | ${kb(base.raw)} | ${kb(b
 for (const r of rows) {
   console.log(`| ${r.page} | ${r.chunks} | ${kb(r.total.raw)} | ${kb(r.total.gz)} | ${kb(r.total.br)} |`);
 }
+// The other lazy functions, fetched after a page is up when it needs them; shown so that what
+// moved out of the first load stays in sight.
+const later = Object.entries(manifest)
+  .filter(([name]) => !/^__.+_view_\d+$/.test(name))
+  .map(([name, chunks]) => ({
+    name: name.replace(/_\d+$/, ""),
+    chunks: chunks.length,
+    total: chunks.map((c) => size(`${c}.wasm`)).reduce(add, zero),
+  }));
+if (later.length) {
+  console.log("\n| Loaded after the page is up | Chunks | Raw | gzip | brotli |");
+  console.log("|---|---:|---:|---:|---:|");
+  for (const l of later) {
+    console.log(`| ${l.name} | ${l.chunks} | ${kb(l.total.raw)} | ${kb(l.total.gz)} | ${kb(l.total.br)} |`);
+  }
+}
 const worst = rows[0];
-const over = worst && Math.max(worst.total.gz, worst.total.br) > budget;
+const over = worst && worst.total.br > budget;
 console.log(
-  `\nlargest first load: ${worst.page}, ${kb(worst.total.gz)} gzip / ${kb(worst.total.br)} brotli; budget ${kb(budget)}: ${over ? "OVER" : "within"}`,
+  `\nlargest first load: ${worst.page}, ${kb(worst.total.br)} brotli (${kb(worst.total.gz)} gzip); budget ${kb(budget)} brotli: ${over ? "OVER" : "within"}`,
 );
 process.exit(over ? 1 : 0);
