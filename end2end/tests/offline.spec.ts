@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { APIRequestContext, Browser, BrowserContext, expect, Page, test } from "@playwright/test";
 
 // Sends made without a connection: kept on the device (IndexedDB), shown as pending, sent
@@ -85,4 +87,88 @@ test("messages written offline go out exactly once when the connection returns",
   await expect(annPage.getByTestId("chat-status")).toHaveText("Live");
   await expect(annPage.getByTestId("pending-message")).toHaveCount(0);
   await once(annPage, "kept across a reload");
+});
+
+/** The chunks that only the split function `name` needs (no page preloads them). */
+function chunksOnlyFor(name: string): string[] {
+  const pkg = join(resolve(process.env.LEPTOS_SITE_ROOT ?? "../target/site"), "pkg");
+  const [newest] = readdirSync(pkg)
+    .filter((f) => /^__wasm_split_manifest.*\.json$/.test(f))
+    .sort((a, b) => statSync(join(pkg, b)).mtimeMs - statSync(join(pkg, a)).mtimeMs);
+  const manifest: Record<string, string[]> = JSON.parse(readFileSync(join(pkg, newest), "utf8"));
+  const elsewhere = new Set(
+    Object.entries(manifest)
+      .filter(([split]) => split !== name)
+      .flatMap(([, chunks]) => chunks),
+  );
+  return (manifest[name] ?? []).filter((c) => !elsewhere.has(c)).map((c) => `/pkg/${c}.wasm`);
+}
+
+/** A new user with a room of their own, signed in on `page` and sent to that room. */
+async function ownRoom(page: Page, request: APIRequestContext, name: string) {
+  const token = await register(request, name);
+  const room = await request.post("/api/v1/rooms", {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { name: `Room of ${name}` },
+  });
+  const roomId = (await room.json()).id;
+  await page.goto(`/signin?next=/rooms/${roomId}`);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await page.getByLabel("Email or username").fill(name);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("room-name")).toContainText(`Room of ${name}`);
+  return { token, roomId };
+}
+
+test("a socket session whose code fails to download is started again and goes live", async ({
+  page,
+  request,
+}) => {
+  // The failed attempt waits 5 s before the next one.
+  test.setTimeout(60_000);
+  const blocked = chunksOnlyFor("parley_live_session_start");
+  expect(blocked.length, "the socket session is a chunk of its own").toBeGreaterThan(0);
+  // The session's chunk cannot be fetched, as on a connection lost right after the page came.
+  let failed = 0;
+  const isBlocked = (url: URL) => blocked.includes(url.pathname);
+  await page.route(isBlocked, (route) => {
+    failed += 1;
+    return route.abort();
+  });
+  const { token, roomId } = await ownRoom(page, request, `olazy_${stamp}`);
+  await expect.poll(() => failed, { message: "the session's chunk was requested" }).toBeGreaterThan(0);
+  // The page works on without live updates...
+  await expect(page.getByTestId("chat-status")).not.toHaveText("Live");
+  await send(page, "sent before the socket");
+  await expect(page.getByTestId("messages").locator("li.message", { hasText: "sent before the socket" })).toHaveCount(1);
+
+  // ...and the next attempt, once the chunk can be fetched, goes live and receives events.
+  await page.unroute(isBlocked);
+  await expect(page.getByTestId("chat-status")).toHaveText("Live", { timeout: 15_000 });
+  const sent = await request.post(`/api/v1/rooms/${roomId}/messages`, {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { body: "arrived over the socket", client_id: `lazy-${stamp}` },
+  });
+  expect(sent.status()).toBe(201);
+  await expect(page.getByTestId("messages").locator("li.message", { hasText: "arrived over the socket" })).toHaveCount(1);
+});
+
+test("a conversation whose code fails to download says so and loads on Try again", async ({ page, request }) => {
+  const blocked = chunksOnlyFor("parley_room_body");
+  expect(blocked.length, "the conversation is a chunk of its own").toBeGreaterThan(0);
+  const isBlocked = (url: URL) => blocked.includes(url.pathname);
+  await page.route(isBlocked, (route) => route.abort());
+  await ownRoom(page, request, `obody_${stamp}`);
+  const failure = page.getByText("This part of the page could not be loaded.");
+  await expect(failure).toBeVisible();
+  // The rest of the page still works: the header's links and the sidebar are there.
+  await expect(page.getByTestId("account-name")).toBeVisible();
+
+  await page.unroute(isBlocked);
+  await failure.getByRole("button", { name: "Try again" }).click();
+  await expect(page.getByTestId("chat-status")).toHaveText("Live");
+  await expect(failure).toHaveCount(0);
+  await send(page, "after the retry");
+  await expect(page.getByTestId("messages").locator("li.message", { hasText: "after the retry" })).toHaveCount(1);
 });

@@ -236,6 +236,21 @@ impl Live {
         self.inner.with_value(|i| i.session.as_ref().map(f))
     }
 
+    /// Tries again to start a session whose chunk did not arrive, for the user asked for
+    /// since, if it is still wanted.
+    #[cfg(feature = "hydrate")]
+    fn restart(&self, me: Option<Uuid>) {
+        let Some((idle, me, rooms)) = self.inner.try_update_value(|i| {
+            let idle = i.session.is_none() && !i.starting;
+            (idle, i.wanted.take().unwrap_or(me), !i.joining.is_empty())
+        }) else {
+            return;
+        };
+        if idle && (me.is_some() || rooms) {
+            self.start(me);
+        }
+    }
+
     /// Starts a session once its code has loaded (it is a split chunk: see
     /// [`session::start`]), then applies what was asked of it meanwhile.
     #[cfg(feature = "hydrate")]
@@ -243,7 +258,14 @@ impl Live {
         self.inner.update_value(|i| i.starting = true);
         let live = *self;
         leptos::task::spawn_local(async move {
-            let session = session::start(me, live.connection).await;
+            let Ok(session) = session::start(me, live.connection).await else {
+                // Offline before the service worker had cached the chunk: the page works on
+                // without live updates and tries again shortly.
+                live.inner.update_value(|i| i.starting = false);
+                live.connection.set(Connection::Retrying);
+                set_timeout(move || live.restart(me), std::time::Duration::from_secs(5));
+                return;
+            };
             let Some((listener, joining, wanted)) = live.inner.try_update_value(|i| {
                 i.starting = false;
                 (

@@ -501,9 +501,12 @@ fn socket_url() -> Option<String> {
 }
 
 /// Connects as the signed-in user `me`. A split chunk with the socket handling, so pages load
-/// without it and fetch it once they are up.
-#[leptos::lazy]
-pub fn start(me: Option<Uuid>, connection: RwSignal<Connection>) -> LiveSession {
+/// without it and fetch it once they are up; fails only when that chunk cannot be fetched.
+#[wasm_split_helpers::wasm_split(parley_live_session_start, fallible)]
+pub fn start(
+    me: Option<Uuid>,
+    connection: RwSignal<Connection>,
+) -> Result<LiveSession, wasm_split_helpers::SplitLoaderError> {
     let session = LiveSession(Rc::new(RefCell::new(State {
         me,
         rooms: HashMap::new(),
@@ -519,5 +522,5 @@ pub fn start(me: Option<Uuid>, connection: RwSignal<Connection>) -> LiveSession 
     })));
     session.listen_to_page();
     session.open();
-    session
+    Ok(session)
 }

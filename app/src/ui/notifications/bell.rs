@@ -38,16 +38,16 @@ pub fn Bell() -> impl IntoView {
                 })}
             </button>
             <Show when=move || open.get()>
-                {on_demand(panel(open))}
+                {on_demand(move || panel(open))}
             </Show>
         </div>
     }
 }
 
 /// The panel, loaded the first time it opens.
-#[lazy]
-fn panel(open: RwSignal<bool>) -> AnyView {
-    view! { <Panel open/> }.into_any()
+#[wasm_split_helpers::wasm_split(parley_notification_panel, fallible)]
+fn panel(open: RwSignal<bool>) -> Result<AnyView, wasm_split_helpers::SplitLoaderError> {
+    Ok(view! { <Panel open/> }.into_any())
 }
 
 #[component]

@@ -146,7 +146,7 @@ fn RoomDetails(room: Room, version: RwSignal<u32>) -> impl IntoView {
             // of its own, fetched after hydration rather than before it.
             {move || {
                 let body = RoomBody { id, role, state, at, is_private: room.is_private, direct };
-                mounted.get().then(|| on_demand(room_body(body)))
+                mounted.get().then(|| on_demand(move || room_body(body)))
             }}
         </section>
     }
@@ -164,8 +164,8 @@ struct RoomBody {
 }
 
 /// The conversation and the side panels, loaded once the page is up.
-#[lazy]
-fn room_body(body: RoomBody) -> AnyView {
+#[wasm_split_helpers::wasm_split(parley_room_body, fallible)]
+fn room_body(body: RoomBody) -> Result<AnyView, wasm_split_helpers::SplitLoaderError> {
     let RoomBody {
         id,
         role,
@@ -175,7 +175,7 @@ fn room_body(body: RoomBody) -> AnyView {
         direct,
     } = body;
     let is_admin = role >= Some(Role::Admin);
-    view! {
+    Ok(view! {
         <div class="room-body">
             <section class="room-timeline card" aria-label="Messages">
                 <Chat room=id my_role=role state at/>
@@ -187,7 +187,7 @@ fn room_body(body: RoomBody) -> AnyView {
             </aside>
         </div>
     }
-    .into_any()
+    .into_any())
 }
 
 #[component]
