@@ -32,7 +32,7 @@ const manifestFile = newest(/^__wasm_split_manifest.*\.json$/);
 const manifest = JSON.parse(readFileSync(join(pkg, manifestFile), "utf8"));
 const base = shell.map(size).reduce(add, zero);
 
-// Route views are the lazy functions named `__<page>_view_<hash>`; other lazy functions load on
+// Route views are the split points named `__<page>_view_<hash>`; other split points load on
 // demand after the page is up, so they are not part of a first load.
 const rows = Object.entries(manifest)
   .map(([name, chunks]) => [name.match(/^__(.+)_view_\d+$/)?.[1], chunks])
@@ -49,7 +49,7 @@ console.log(`| (shared by all: ${shell.join(", ")}) | | ${kb(base.raw)} | ${kb(b
 for (const r of rows) {
   console.log(`| ${r.page} | ${r.chunks} | ${kb(r.total.raw)} | ${kb(r.total.gz)} | ${kb(r.total.br)} |`);
 }
-// The other lazy functions, fetched after a page is up when it needs them; shown so that what
+// The other split points, fetched after a page is up when it needs them; shown so that what
 // moved out of the first load stays in sight.
 const later = Object.entries(manifest)
   .filter(([name]) => !/^__.+_view_\d+$/.test(name))

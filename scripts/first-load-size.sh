@@ -2,7 +2,7 @@
 # Builds the release front end as production serves it (split into per-page chunks,
 # precompressed) and prints what a first visit to each page downloads: the main WASM, its JS
 # glue, the stylesheet, the chunk loader and the chunks that page preloads. Fails when the
-# largest first load is over the budget of #7: 350 KB compressed.
+# largest first load is over the budget of #7: 350 KB with brotli (see first-load-size.mjs).
 # Usage: scripts/first-load-size.sh [--no-build]
 source "$(dirname "$0")/lib.sh"
 
