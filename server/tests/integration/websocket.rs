@@ -406,6 +406,15 @@ async fn presence_follows_connections_and_tabs() {
     )
     .await;
     assert_eq!(next(&mut watcher).await["type"], "subscribed");
+    // The subscription's presence snapshot is taken after `subscribed` goes out; once a later
+    // ping is answered it is done, so the comer's arrival is reported once (by the bus), not
+    // also by a snapshot that happened to run after it.
+    send(
+        &mut watcher,
+        json!({"type": "ping", "nonce": "after-snapshot"}),
+    )
+    .await;
+    assert_eq!(next(&mut watcher).await["type"], "pong");
 
     let presence = |status: &str| json!({"type": "presence", "user_id": b.id, "status": status});
     let mut comer = connect(addr, &b.token).await;
