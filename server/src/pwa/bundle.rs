@@ -26,7 +26,8 @@ pub struct Bundle {
     pub wasm: String,
     /// URL of the stylesheet.
     pub css: String,
-    /// URLs of the split build's chunk loader and WASM chunks; empty for an unsplit build.
+    /// URLs of the split build's chunk loader and WASM chunks, sorted (looked up by binary
+    /// search on every `/pkg` request); empty for an unsplit build.
     pub chunks: Vec<String>,
     /// The hash file the names came from; `None` when the names carry no hash.
     pub hash_file: Option<PathBuf>,
@@ -109,7 +110,12 @@ impl Bundle {
 
     /// Whether `url` names a file whose content can never change (its name holds its hash).
     pub fn is_immutable(&self, url: &str) -> bool {
-        self.hash_file.is_some() && self.files().any(|u| u == url)
+        self.hash_file.is_some()
+            && (self.urls().any(|u| u == url)
+                || self
+                    .chunks
+                    .binary_search_by(|c| c.as_str().cmp(url))
+                    .is_ok())
     }
 }
 

@@ -38,14 +38,10 @@ impl Worker {
     pub fn render(bundle: &Bundle, site_root: &Path, pkg_dir: &str, offline_page: &str) -> Self {
         // Every chunk too, not only the first page's: offline, a page whose chunk was never
         // fetched could not open.
-        let immutable: Vec<&str> = bundle.files().filter(|u| bundle.is_immutable(u)).collect();
+        let (immutable, changing): (Vec<&str>, Vec<&str>) =
+            bundle.files().partition(|u| bundle.is_immutable(u));
         let mut revalidated: Vec<String> = vec![OFFLINE_URL.to_owned()];
-        revalidated.extend(
-            bundle
-                .files()
-                .filter(|u| !bundle.is_immutable(u))
-                .map(str::to_owned),
-        );
+        revalidated.extend(changing.into_iter().map(str::to_owned));
         // wasm-bindgen's snippets keep their names across builds, so they are revalidated.
         revalidated.extend(files_under(site_root, &format!("{pkg_dir}/snippets")));
         revalidated.extend(SHELL_FILES.iter().map(|s| (*s).to_owned()));
