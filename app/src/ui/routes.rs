@@ -24,198 +24,91 @@ use super::{
     },
 };
 
-/// `/`: the landing page.
-pub struct Landing;
+/// A page as a lazy route: a unit struct (the split point's name) whose view is `$page`.
+macro_rules! lazy_page {
+    ($(#[$doc:meta])* $route:ident => $page:ident) => {
+        $(#[$doc])*
+        pub struct $route;
 
-#[lazy_route]
-impl LazyRoute for Landing {
-    fn data() -> Self {
-        Self
-    }
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
 
-    fn view(_this: Self) -> AnyView {
-        view! { <LandingPage/> }.into_any()
-    }
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    };
 }
 
-/// `/signin`.
-pub struct SignIn;
-
-#[lazy_route]
-impl LazyRoute for SignIn {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <SignInPage/> }.into_any()
-    }
+lazy_page! {
+    /// `/`: the landing page.
+    Landing => LandingPage
 }
 
-/// `/signup`.
-pub struct SignUp;
-
-#[lazy_route]
-impl LazyRoute for SignUp {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <SignUpPage/> }.into_any()
-    }
+lazy_page! {
+    /// `/signin`.
+    SignIn => SignInPage
 }
 
-/// `/profile`.
-pub struct Profile;
-
-#[lazy_route]
-impl LazyRoute for Profile {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <ProfilePage/> }.into_any()
-    }
+lazy_page! {
+    /// `/signup`.
+    SignUp => SignUpPage
 }
 
-/// `/settings`.
-pub struct Settings;
-
-#[lazy_route]
-impl LazyRoute for Settings {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <SettingsPage/> }.into_any()
-    }
+lazy_page! {
+    /// `/profile`.
+    Profile => ProfilePage
 }
 
-/// `/rooms`: the user's rooms with nothing selected.
-pub struct Rooms;
-
-#[lazy_route]
-impl LazyRoute for Rooms {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <RoomsHome/> }.into_any()
-    }
+lazy_page! {
+    /// `/settings`.
+    Settings => SettingsPage
 }
 
-/// `/rooms/browse`: the public room directory.
-pub struct Directory;
-
-#[lazy_route]
-impl LazyRoute for Directory {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <DirectoryPage/> }.into_any()
-    }
+lazy_page! {
+    /// `/rooms`: the user's rooms with nothing selected.
+    Rooms => RoomsHome
 }
 
-/// `/rooms/new`.
-pub struct NewRoom;
-
-#[lazy_route]
-impl LazyRoute for NewRoom {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <NewRoomPage/> }.into_any()
-    }
+lazy_page! {
+    /// `/rooms/browse`: the public room directory.
+    Directory => DirectoryPage
 }
 
-/// `/rooms/:id`: a room and its conversation.
-pub struct Room;
-
-#[lazy_route]
-impl LazyRoute for Room {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <RoomPage/> }.into_any()
-    }
+lazy_page! {
+    /// `/rooms/new`.
+    NewRoom => NewRoomPage
 }
 
-/// `/rooms/:id/settings`.
-pub struct RoomSettings;
-
-#[lazy_route]
-impl LazyRoute for RoomSettings {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <RoomSettingsPage/> }.into_any()
-    }
+lazy_page! {
+    /// `/rooms/:id`: a room and its conversation.
+    Room => RoomPage
 }
 
-/// `/invitations`.
-pub struct Invitations;
-
-#[lazy_route]
-impl LazyRoute for Invitations {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <InvitationsPage/> }.into_any()
-    }
+lazy_page! {
+    /// `/rooms/:id/settings`.
+    RoomSettings => RoomSettingsPage
 }
 
-/// `/search`.
-pub struct Search;
-
-#[lazy_route]
-impl LazyRoute for Search {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <SearchPage/> }.into_any()
-    }
+lazy_page! {
+    /// `/invitations`.
+    Invitations => InvitationsPage
 }
 
-/// `/join/:code`: an invite link.
-pub struct JoinLink;
-
-#[lazy_route]
-impl LazyRoute for JoinLink {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <JoinLinkPage/> }.into_any()
-    }
+lazy_page! {
+    /// `/search`.
+    Search => SearchPage
 }
 
-/// `/u/:username`: someone's profile.
-pub struct User;
+lazy_page! {
+    /// `/join/:code`: an invite link.
+    JoinLink => JoinLinkPage
+}
 
-#[lazy_route]
-impl LazyRoute for User {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <UserPage/> }.into_any()
-    }
+lazy_page! {
+    /// `/u/:username`: someone's profile.
+    User => UserPage
 }
