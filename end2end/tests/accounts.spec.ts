@@ -26,9 +26,16 @@ test.describe.serial("accounts", () => {
     await expect(page.locator("#field-email-error")).toBeEmpty();
     await page.getByLabel("Username").fill(user.username);
     await page.getByLabel("Display name (optional)").fill(user.displayName);
-    await page.getByLabel("Password").fill("password1");
+    await page.getByLabel("Password").fill("short");
     await page.getByLabel("Password").blur();
+    await expect(page.locator("#field-password-error")).toContainText("at least 8 characters");
+    // The common-password list lives on the server: its verdict comes back on the field, and
+    // the form keeps what was typed.
+    await page.getByLabel("Password").fill("password1");
+    await expect(page.locator("#field-password-error")).toBeEmpty();
+    await page.getByRole("button", { name: "Create account" }).click();
     await expect(page.locator("#field-password-error")).toContainText("too common");
+    await expect(page.getByLabel("Username")).toHaveValue(user.username);
     await page.getByLabel("Password").fill(user.password);
 
     await page.getByRole("button", { name: "Create account" }).click();
@@ -67,6 +74,12 @@ test.describe.serial("accounts", () => {
     await expect(page.getByTestId("profile-name")).toHaveText(user.displayName);
     await page.getByLabel("City").fill("London");
     await page.getByLabel("Bio").fill("Wrote the first program.");
+    // Dates are checked against today's date in the browser too.
+    await page.getByLabel("Date of birth").fill("2999-01-01");
+    await page.getByLabel("Date of birth").blur();
+    await expect(page.locator("#field-birth_date-error")).not.toBeEmpty();
+    await page.getByLabel("Date of birth").fill("1990-02-28");
+    await expect(page.locator("#field-birth_date-error")).toBeEmpty();
     await page.getByLabel("Phone").fill("call me");
     await page.getByRole("button", { name: "Save profile" }).click();
     await expect(page.locator("#field-phone-error")).toContainText("phone number");

@@ -114,4 +114,9 @@ test("a long room opens at the first unread message, pages on scroll and is sear
   // A search with no hit says so.
   await page.goto(`/search?q=nothing${stamp}`);
   await expect(page.getByTestId("search-empty")).toBeVisible();
+  // The search box searches in place.
+  await page.locator("#search-q").fill(`needle${stamp}`);
+  await page.locator("#search-q").press("Enter");
+  await expect(page).toHaveURL(new RegExp(`/search\\?q=needle${stamp}$`));
+  await expect(page.getByTestId("search-results").locator("li")).toHaveCount(1);
 });

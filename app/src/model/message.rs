@@ -34,8 +34,16 @@ pub struct Message {
     /// Reactions, by emoji.
     pub reactions: Vec<Reaction>,
     /// When it was sent.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::model::wire_time::utc")
+    )]
     pub created_at: DateTime<Utc>,
     /// When it was last edited.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(default, deserialize_with = "crate::model::wire_time::utc_opt")
+    )]
     pub edited_at: Option<DateTime<Utc>>,
     /// Whether it was deleted.
     pub deleted: bool,
@@ -129,7 +137,7 @@ pub fn parse_mentions(body: &str) -> Vec<String> {
                 .iter()
                 .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
                 .collect();
-            let name = name.trim_end_matches(['.', '-']).to_lowercase();
+            let name = name.trim_end_matches(['.', '-']).to_ascii_lowercase();
             if (3..=32).contains(&name.len()) && !found.contains(&name) {
                 found.push(name.clone());
             }

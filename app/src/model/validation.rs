@@ -1,8 +1,6 @@
 //! Validation rules for user input, shared by the server (authoritative) and the browser (as
 //! the user types), so both always agree. Each rule returns the message to show next to the field.
 
-use std::sync::OnceLock;
-
 use chrono::NaiveDate;
 
 /// Shortest and longest accepted password, in characters.
@@ -84,7 +82,7 @@ pub fn email(value: &str) -> Rule {
     Ok(())
 }
 
-/// 8–128 characters and not one of the most common passwords.
+/// 8–128 characters and, on the server, not one of the most common passwords.
 pub fn password(value: &str) -> Rule {
     let len = value.chars().count();
     if len < PASSWORD_LEN.0 {
@@ -99,6 +97,9 @@ pub fn password(value: &str) -> Rule {
             PASSWORD_LEN.1
         ));
     }
+    // The list is 31 KB: in the browser it would weigh on every page's first load, so only the
+    // server checks it, and the form shows its verdict as this field's error.
+    #[cfg(feature = "ssr")]
     if is_common_password(value) {
         return Err("This password is too common; choose one that is harder to guess.".to_owned());
     }
@@ -197,13 +198,15 @@ pub fn max_participants(value: i32) -> Rule {
 }
 
 /// Whether `candidate` (compared case-insensitively) is on the shipped common-password list.
+#[cfg(feature = "ssr")]
 pub fn is_common_password(candidate: &str) -> bool {
     let lower = candidate.to_lowercase();
     common_passwords().binary_search(&lower.as_str()).is_ok()
 }
 
+#[cfg(feature = "ssr")]
 fn common_passwords() -> &'static [&'static str] {
-    static LIST: OnceLock<Vec<&'static str>> = OnceLock::new();
+    static LIST: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     LIST.get_or_init(|| {
         let mut list: Vec<&str> = include_str!("common_passwords.txt")
             .lines()
@@ -253,11 +256,17 @@ mod tests {
         assert!(password("short").is_err());
         assert!(password(&"x".repeat(129)).is_err());
         assert!(password(&"x".repeat(128)).is_ok());
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn common_passwords_are_refused() {
         for common in ["password", "PASSWORD1", "12345678", "iloveyou", "baseball"] {
             assert!(password(common).is_err(), "{common:?} accepted");
         }
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn common_list_has_at_least_a_thousand_entries() {
         assert!(common_passwords().len() >= 1000);

@@ -1,10 +1,12 @@
 //! Components and pages. No business rules live here: pages call server functions.
 
 pub mod app;
+pub mod case;
 pub mod form;
 pub mod icons;
 pub mod layout;
 pub mod notifications;
+pub mod now;
 pub mod on_demand;
 pub mod pages;
 pub mod pwa;

@@ -5,6 +5,7 @@
 use leptos::{ev, prelude::*};
 use leptos_router::hooks::use_navigate;
 
+use super::case;
 use crate::{api::rooms::my_rooms, model::room::RoomKind};
 
 /// Which overlay panels are open; Esc closes them all.
@@ -96,13 +97,13 @@ fn RoomSwitcher() -> impl IntoView {
         }
     });
     let matches = move || {
-        let q = query.get().trim().to_lowercase();
+        let q = case::lower(query.get().trim());
         rooms
             .get()
             .and_then(Result::ok)
             .unwrap_or_default()
             .into_iter()
-            .filter(|r| q.is_empty() || r.name.to_lowercase().contains(&q))
+            .filter(|r| q.is_empty() || case::lower(&r.name).contains(&q))
             .take(8)
             .collect::<Vec<_>>()
     };

@@ -1,6 +1,5 @@
 //! `/profile`: the signed-in user's profile, viewed and edited in place.
 
-use chrono::Utc;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -12,7 +11,9 @@ use crate::{
         validation,
     },
     ui::{
+        case,
         form::{action_error, Field, FormAlert},
+        now::utc_now,
         session::{CurrentUser, RequireAuth},
     },
 };
@@ -72,11 +73,12 @@ fn ProfileContent() -> impl IntoView {
 
 /// Up to two initials for an avatar placeholder.
 pub fn initials(name: &str) -> String {
-    name.split_whitespace()
+    let first_letters: String = name
+        .split_whitespace()
         .filter_map(|w| w.chars().next())
         .take(2)
-        .collect::<String>()
-        .to_uppercase()
+        .collect();
+    case::upper(&first_letters)
 }
 
 #[component]
@@ -136,7 +138,7 @@ fn ProfileForm(initial: Profile) -> impl IntoView {
                 <Field name="birth_date" label="Date of birth" kind="date" value=birth_date
                     server_error=error submitted autocomplete="bday"
                     validate=|v| if v.trim().is_empty() { Ok(()) } else {
-                        validation::birth_date(v.trim(), Utc::now().date_naive()).map(|_| ())
+                        validation::birth_date(v.trim(), utc_now().date_naive()).map(|_| ())
                     }/>
             </div>
             <Field name="address" label="Address" value=address server_error=error submitted

@@ -84,7 +84,7 @@ fn RoomList(title: &'static str, rooms: Vec<MyRoom>, empty: &'static str) -> imp
             <Show when=move || is_empty>
                 <p class="muted small">{empty}</p>
             </Show>
-            <ul class="sidebar-rooms" data-testid=format!("sidebar-{}", title.to_lowercase().replace(' ', "-"))>
+            <ul class="sidebar-rooms" data-testid=format!("sidebar-{}", title.to_ascii_lowercase().replace(' ', "-"))>
                 {rooms
                     .into_iter()
                     .map(|r| {

@@ -3,7 +3,10 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::Form, hooks::use_query_map};
+use leptos_router::{
+    hooks::{use_navigate, use_query_map},
+    location::Url,
+};
 
 use super::{chat::render, frame::RoomsFrame};
 use crate::{
@@ -36,15 +39,28 @@ fn Search() -> impl IntoView {
             }
         },
     );
+    // A plain GET form that works before hydration; once hydrated, a search is a client-side
+    // navigation. (leptos_router's `<Form>` would do the same, at the price of Rust's Unicode
+    // case tables in every page's first load.)
+    let input = NodeRef::<leptos::html::Input>::new();
+    let navigate = use_navigate();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = input.get().map(|el| el.value()).unwrap_or_default();
+        navigate(
+            &format!("/search?q={}", Url::escape(&text)),
+            Default::default(),
+        );
+    };
     view! {
         <section class="page-narrow">
             <h1>"Search messages"</h1>
-            <Form method="GET" action="/search" attr:class="search-form" attr:role="search">
+            <form method="get" action="/search" class="search-form" role="search" on:submit=on_submit>
                 <label class="visually-hidden" for="search-q">"Search messages"</label>
                 <input id="search-q" type="search" name="q" placeholder="Words to find in your rooms"
-                    prop:value=move || q.get() maxlength="200"/>
+                    prop:value=move || q.get() maxlength="200" node_ref=input/>
                 <button type="submit" class="button button-primary">"Search"</button>
-            </Form>
+            </form>
             <Transition fallback=|| view! { <p class="muted">"Searching…"</p> }>
                 {move || hits.get().map(|result| match result {
                     Ok(None) => view! { <p class="muted">"Search finds words in every room you belong to."</p> }.into_any(),

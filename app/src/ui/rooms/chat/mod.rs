@@ -468,7 +468,7 @@ fn PendingItem(
 fn ConnectionStatus(connection: RwSignal<Connection>, retry: Callback<()>) -> impl IntoView {
     view! {
         <p class="chat-status small" data-testid="chat-status"
-            data-state=move || format!("{:?}", connection.get()).to_lowercase()
+            data-state=move || format!("{:?}", connection.get()).to_ascii_lowercase()
             role="status">
             {move || match connection.get() {
                 Connection::Live => view! { "Live" }.into_any(),
