@@ -71,10 +71,22 @@ pub struct SessionInfo {
     /// Address it signed in from.
     pub ip_address: Option<String>,
     /// Sign-in time.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::model::wire_time::utc")
+    )]
     pub created_at: DateTime<Utc>,
     /// Last token refresh.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::model::wire_time::utc")
+    )]
     pub last_used_at: DateTime<Utc>,
     /// When the session ends unless refreshed.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::model::wire_time::utc")
+    )]
     pub expires_at: DateTime<Utc>,
     /// Whether this is the session making the request.
     pub current: bool,

@@ -13,3 +13,4 @@ pub mod room;
 pub mod time;
 pub mod user;
 pub mod validation;
+pub mod wire_time;

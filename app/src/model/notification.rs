@@ -143,8 +143,16 @@ pub struct Notification {
     /// What it shows and where it leads.
     pub payload: NotificationPayload,
     /// When the user read it (None while unread).
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(default, deserialize_with = "crate::model::wire_time::utc_opt")
+    )]
     pub read_at: Option<DateTime<Utc>>,
     /// When it was made.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::model::wire_time::utc")
+    )]
     pub created_at: DateTime<Utc>,
 }
 
@@ -177,6 +185,10 @@ pub struct NotificationPreferences {
     /// Do not disturb until switched off: notifications are stored but raise no alert.
     pub do_not_disturb: bool,
     /// Do not disturb until this time (within a year), like `do_not_disturb`.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(default, deserialize_with = "crate::model::wire_time::utc_opt")
+    )]
     pub dnd_until: Option<DateTime<Utc>>,
 }
 

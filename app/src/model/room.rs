@@ -126,6 +126,10 @@ pub struct Room {
     /// The caller's role, when the caller participates.
     pub my_role: Option<Role>,
     /// Creation time.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::model::wire_time::utc")
+    )]
     pub created_at: DateTime<Utc>,
 }
 
@@ -146,6 +150,10 @@ pub struct RoomSummary {
     /// Creator's username, if the account still exists.
     pub creator_username: Option<String>,
     /// Creation time.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::model::wire_time::utc")
+    )]
     pub created_at: DateTime<Utc>,
 }
 
@@ -158,6 +166,10 @@ pub struct MessagePreview {
     /// First characters of the body.
     pub text: String,
     /// When it was sent.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::model::wire_time::utc")
+    )]
     pub created_at: DateTime<Utc>,
 }
 
@@ -194,6 +206,10 @@ pub struct Participant {
     /// Their role.
     pub role: Role,
     /// When they joined.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::model::wire_time::utc")
+    )]
     pub joined_at: DateTime<Utc>,
 }
 
@@ -271,6 +287,10 @@ pub struct Ban {
     /// Reason given.
     pub reason: Option<String>,
     /// When.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::model::wire_time::utc")
+    )]
     pub created_at: DateTime<Utc>,
 }
 
@@ -315,6 +335,10 @@ pub struct Invitation {
     /// State.
     pub status: InvitationStatus,
     /// When.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::model::wire_time::utc")
+    )]
     pub created_at: DateTime<Utc>,
 }
 
@@ -342,12 +366,20 @@ pub struct InviteLink {
     /// Secret code for `POST /invite-links/{code}/join`; present only in the creation response.
     pub code: Option<String>,
     /// Expiry.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(default, deserialize_with = "crate::model::wire_time::utc_opt")
+    )]
     pub expires_at: Option<DateTime<Utc>>,
     /// Use limit.
     pub max_uses: Option<i32>,
     /// Times used.
     pub uses: i32,
     /// Creation time.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::model::wire_time::utc")
+    )]
     pub created_at: DateTime<Utc>,
 }
 

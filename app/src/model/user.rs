@@ -17,8 +17,16 @@ pub struct User {
     /// Sign-in and contact address; only ever shown to its owner.
     pub email: String,
     /// When the account was created.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::model::wire_time::utc")
+    )]
     pub created_at: DateTime<Utc>,
     /// Last change to the account.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::model::wire_time::utc")
+    )]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -67,6 +75,10 @@ pub struct Profile {
     /// Postal code.
     pub postal_code: Option<String>,
     /// Date of birth.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(default, deserialize_with = "crate::model::wire_time::date_opt")
+    )]
     pub birth_date: Option<NaiveDate>,
     /// Gender, in the user's own words.
     pub gender: Option<String>,
