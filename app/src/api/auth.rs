@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use super::codec::Json;
 use crate::model::{auth::SessionInfo, error::ErrorDetail, user::User};
 
 #[cfg(feature = "ssr")]
@@ -19,7 +20,7 @@ fn client() -> crate::services::auth::ClientInfo {
 }
 
 /// The signed-in user, or `None`; drives the header and page guards.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn current_user() -> Result<Option<User>, ErrorDetail> {
     let Some(auth) = session().auth else {
         return Ok(None);
@@ -32,7 +33,7 @@ pub async fn current_user() -> Result<Option<User>, ErrorDetail> {
 }
 
 /// Creates an account and signs in (sets the session cookies).
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn sign_up(
     email: String,
     username: String,
@@ -55,7 +56,7 @@ pub async fn sign_up(
 }
 
 /// Signs in with email or username (sets the session cookies).
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn sign_in(login: String, password: String) -> Result<User, ErrorDetail> {
     let request = crate::model::auth::LoginRequest { login, password };
     let tokens = services()?
@@ -68,7 +69,7 @@ pub async fn sign_in(login: String, password: String) -> Result<User, ErrorDetai
 }
 
 /// Ends this browser's session and clears its cookies.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn sign_out() -> Result<(), ErrorDetail> {
     let current = session();
     if let Some(auth) = current.auth {
@@ -79,7 +80,7 @@ pub async fn sign_out() -> Result<(), ErrorDetail> {
 }
 
 /// Ends every session of the user, this one included.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn sign_out_everywhere() -> Result<(), ErrorDetail> {
     let auth = require_caller()?;
     services()?.auth.logout_all(auth).await.map_err(fail)?;
@@ -88,14 +89,14 @@ pub async fn sign_out_everywhere() -> Result<(), ErrorDetail> {
 }
 
 /// The user's active sessions.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn list_sessions() -> Result<Vec<SessionInfo>, ErrorDetail> {
     let auth = require_caller()?;
     services()?.auth.sessions(auth).await.map_err(fail)
 }
 
 /// Ends one of the user's other sessions.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn end_session(id: Uuid) -> Result<(), ErrorDetail> {
     let auth = require_caller()?;
     services()?

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use super::codec::Json;
 use crate::model::{
     error::ErrorDetail,
     message::{ConversationStart, Message, Reaction, SearchHit},
@@ -15,7 +16,7 @@ pub const PAGE: i64 = 50;
 use super::context::{fail, require_caller, services};
 
 /// The page a room view opens with (around seq `at` when given) and the caller's read marker.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn open_conversation(
     room: Uuid,
     at: Option<i64>,
@@ -29,7 +30,7 @@ pub async fn open_conversation(
 }
 
 /// A page of up to 50 messages before `before` or after `after`, in seq order.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn room_history(
     room: Uuid,
     before: Option<i64>,
@@ -44,7 +45,7 @@ pub async fn room_history(
 }
 
 /// Sends a message, optionally as a reply; `client_id` makes retries safe.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn send_message(
     room: Uuid,
     body: String,
@@ -65,14 +66,14 @@ pub async fn send_message(
 }
 
 /// Deletes a message (author or admin).
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn delete_message(id: Uuid) -> Result<(), ErrorDetail> {
     let auth = require_caller()?;
     services()?.messages.delete(auth, id).await.map_err(fail)
 }
 
 /// Toggles the user's reaction.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn toggle_reaction(id: Uuid, emoji: String) -> Result<Vec<Reaction>, ErrorDetail> {
     let auth = require_caller()?;
     services()?
@@ -83,7 +84,7 @@ pub async fn toggle_reaction(id: Uuid, emoji: String) -> Result<Vec<Reaction>, E
 }
 
 /// Moves the user's read marker.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn mark_read(room: Uuid, seq: i64) -> Result<i64, ErrorDetail> {
     let auth = require_caller()?;
     services()?
@@ -94,7 +95,7 @@ pub async fn mark_read(room: Uuid, seq: i64) -> Result<i64, ErrorDetail> {
 }
 
 /// Replaces the text of the user's own message.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn edit_message(id: Uuid, body: String) -> Result<Message, ErrorDetail> {
     let auth = require_caller()?;
     let req = crate::model::message::EditMessage { body };
@@ -102,7 +103,7 @@ pub async fn edit_message(id: Uuid, body: String) -> Result<Message, ErrorDetail
 }
 
 /// Messages matching `q` in the caller's rooms, newest first.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn search_messages(q: String) -> Result<Vec<SearchHit>, ErrorDetail> {
     let auth = require_caller()?;
     services()?.messages.search(auth, &q).await.map_err(fail)

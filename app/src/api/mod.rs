@@ -2,6 +2,7 @@
 //! calls one service and maps its error; none holds business rules.
 
 pub mod auth;
+pub mod codec;
 pub mod messages;
 pub mod notifications;
 pub mod rooms;

@@ -1,8 +1,8 @@
 //! Server functions for the bell, the notifications panel and notification settings.
 //! Counts returned after a change are the stored unread count.
 
+use super::codec::Json;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
 use crate::model::{
@@ -18,7 +18,7 @@ use super::context::{fail, require_caller, services};
 
 /// A page of the user's notifications, newest first: pass the previous page's
 /// `next_cursor` for the next one; `limit` is 1–100 (default 20).
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", input = Json, output = Json)]
 pub async fn list_notifications(
     cursor: Option<String>,
     unread_only: bool,
@@ -40,7 +40,7 @@ pub async fn list_notifications(
 }
 
 /// The user's stored number of unread notifications.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn unread_notification_count() -> Result<i64, ErrorDetail> {
     let auth = require_caller()?;
     let count = services()?
@@ -52,7 +52,7 @@ pub async fn unread_notification_count() -> Result<i64, ErrorDetail> {
 }
 
 /// Marks one notification read; returns the unread count.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn mark_notification_read(id: Uuid) -> Result<i64, ErrorDetail> {
     let auth = require_caller()?;
     let count = services()?
@@ -64,7 +64,7 @@ pub async fn mark_notification_read(id: Uuid) -> Result<i64, ErrorDetail> {
 }
 
 /// Marks every notification read; returns the unread count.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn mark_all_notifications_read() -> Result<i64, ErrorDetail> {
     let auth = require_caller()?;
     let count = services()?
@@ -76,7 +76,7 @@ pub async fn mark_all_notifications_read() -> Result<i64, ErrorDetail> {
 }
 
 /// Deletes one notification; returns the unread count.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn delete_notification(id: Uuid) -> Result<i64, ErrorDetail> {
     let auth = require_caller()?;
     let count = services()?
@@ -88,7 +88,7 @@ pub async fn delete_notification(id: Uuid) -> Result<i64, ErrorDetail> {
 }
 
 /// Deletes every read notification; returns the unread count.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn delete_read_notifications() -> Result<i64, ErrorDetail> {
     let auth = require_caller()?;
     let count = services()?
@@ -100,7 +100,7 @@ pub async fn delete_read_notifications() -> Result<i64, ErrorDetail> {
 }
 
 /// The user's notification preferences.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn get_notification_preferences() -> Result<NotificationPreferences, ErrorDetail> {
     let auth = require_caller()?;
     services()?
@@ -111,7 +111,7 @@ pub async fn get_notification_preferences() -> Result<NotificationPreferences, E
 }
 
 /// Replaces the user's notification preferences; returns them as stored.
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", input = Json, output = Json)]
 pub async fn update_notification_preferences(
     preferences: NotificationPreferences,
 ) -> Result<NotificationPreferences, ErrorDetail> {
@@ -124,7 +124,7 @@ pub async fn update_notification_preferences(
 }
 
 /// The user's notification level and mute for a room they are in.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn get_room_notification_settings(
     room: Uuid,
 ) -> Result<RoomNotificationSettings, ErrorDetail> {
@@ -137,7 +137,7 @@ pub async fn get_room_notification_settings(
 }
 
 /// Sets the user's notification level for a room.
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", input = Json, output = Json)]
 pub async fn set_room_notify_level(
     room: Uuid,
     level: RoomNotifyLevel,
@@ -151,7 +151,7 @@ pub async fn set_room_notify_level(
 }
 
 /// Mutes or unmutes a room for the user (a muted room causes no notifications).
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn set_room_muted(
     room: Uuid,
     muted: bool,

@@ -1,7 +1,7 @@
 //! Server functions for rooms, the directory, membership, invitations and direct messages.
 
+use super::codec::Json;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
 use crate::model::{
@@ -22,14 +22,14 @@ pub struct DirectoryPage {
 }
 
 /// The user's rooms and direct conversations for the sidebar.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn my_rooms() -> Result<Vec<MyRoom>, ErrorDetail> {
     let auth = require_caller()?;
     services()?.rooms.mine(auth).await.map_err(fail)
 }
 
 /// One page of public rooms.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn room_directory(
     search: String,
     offset: i64,
@@ -47,21 +47,21 @@ pub async fn room_directory(
 }
 
 /// Creates a room owned by the user.
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", input = Json, output = Json)]
 pub async fn create_room(req: room::CreateRoom) -> Result<Room, ErrorDetail> {
     let auth = require_caller()?;
     services()?.rooms.create(auth, req).await.map_err(fail)
 }
 
 /// A room the user may see.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn get_room(id: Uuid) -> Result<Room, ErrorDetail> {
     let auth = require_caller()?;
     services()?.rooms.get(auth, id).await.map_err(fail)
 }
 
 /// Saves room changes.
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", input = Json, output = Json)]
 pub async fn update_room(id: Uuid, change: room::UpdateRoom) -> Result<Room, ErrorDetail> {
     let auth = require_caller()?;
     services()?
@@ -72,28 +72,28 @@ pub async fn update_room(id: Uuid, change: room::UpdateRoom) -> Result<Room, Err
 }
 
 /// Deletes a room.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn delete_room(id: Uuid) -> Result<(), ErrorDetail> {
     let auth = require_caller()?;
     services()?.rooms.delete(auth, id).await.map_err(fail)
 }
 
 /// Joins a public room.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn join_room(id: Uuid) -> Result<Room, ErrorDetail> {
     let auth = require_caller()?;
     services()?.rooms.join(auth, id).await.map_err(fail)
 }
 
 /// Leaves a room.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn leave_room(id: Uuid) -> Result<(), ErrorDetail> {
     let auth = require_caller()?;
     services()?.rooms.leave(auth, id).await.map_err(fail)
 }
 
 /// Participants of a room.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn room_participants(id: Uuid) -> Result<Vec<Participant>, ErrorDetail> {
     let auth = require_caller()?;
     services()?.rooms.participants(auth, id).await.map_err(fail)
@@ -111,7 +111,7 @@ pub enum MemberAction {
 }
 
 /// Applies a moderation action.
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", input = Json, output = Json)]
 pub async fn moderate(room: Uuid, user: Uuid, action: MemberAction) -> Result<(), ErrorDetail> {
     let auth = require_caller()?;
     let rooms = services()?.rooms;
@@ -130,7 +130,7 @@ pub async fn moderate(room: Uuid, user: Uuid, action: MemberAction) -> Result<()
 }
 
 /// Invites someone to a private room by username or email.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn invite_to_room(room: Uuid, user: String) -> Result<Invitation, ErrorDetail> {
     let auth = require_caller()?;
     let req = crate::model::room::InviteRequest { user };
@@ -142,14 +142,14 @@ pub async fn invite_to_room(room: Uuid, user: String) -> Result<Invitation, Erro
 }
 
 /// The user's pending invitations.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn my_invitations() -> Result<Vec<Invitation>, ErrorDetail> {
     let auth = require_caller()?;
     services()?.invitations.mine(auth).await.map_err(fail)
 }
 
 /// Accepts (true) or declines (false) an invitation; returns the room when accepted.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn answer_invitation(id: Uuid, accept: bool) -> Result<Option<Room>, ErrorDetail> {
     let auth = require_caller()?;
     let invitations = services()?.invitations;
@@ -165,7 +165,7 @@ pub async fn answer_invitation(id: Uuid, accept: bool) -> Result<Option<Room>, E
 }
 
 /// Creates an invite link valid for a week.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn create_invite_link(room: Uuid) -> Result<InviteLink, ErrorDetail> {
     let auth = require_caller()?;
     let req = crate::model::room::CreateInviteLink {
@@ -180,7 +180,7 @@ pub async fn create_invite_link(room: Uuid) -> Result<InviteLink, ErrorDetail> {
 }
 
 /// Joins the room behind an invite link.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn join_by_link(code: String) -> Result<Room, ErrorDetail> {
     let auth = require_caller()?;
     services()?
@@ -191,7 +191,7 @@ pub async fn join_by_link(code: String) -> Result<Room, ErrorDetail> {
 }
 
 /// Opens the direct conversation with a user, by username.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn open_direct(username: String) -> Result<Room, ErrorDetail> {
     let auth = require_caller()?;
     let s = services()?;
@@ -200,7 +200,7 @@ pub async fn open_direct(username: String) -> Result<Room, ErrorDetail> {
 }
 
 /// Another user's public profile by username.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn user_by_username(
     username: String,
 ) -> Result<crate::model::user::PublicUser, ErrorDetail> {

@@ -1,7 +1,7 @@
 //! Server functions for the own account and profile.
 
+use super::codec::Json;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 use crate::model::{
     error::ErrorDetail,
@@ -12,14 +12,14 @@ use crate::model::{
 use super::context::{fail, require_caller, services};
 
 /// The user's profile.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", output = Json)]
 pub async fn my_profile() -> Result<Profile, ErrorDetail> {
     let auth = require_caller()?;
     services()?.users.profile(auth).await.map_err(fail)
 }
 
 /// Saves profile fields.
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", input = Json, output = Json)]
 pub async fn save_profile(change: ProfileUpdate) -> Result<Profile, ErrorDetail> {
     let auth = require_caller()?;
     services()?
@@ -30,7 +30,7 @@ pub async fn save_profile(change: ProfileUpdate) -> Result<Profile, ErrorDetail>
 }
 
 /// Saves account fields.
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", input = Json, output = Json)]
 pub async fn save_account(change: AccountUpdate) -> Result<User, ErrorDetail> {
     let auth = require_caller()?;
     services()?
@@ -41,7 +41,7 @@ pub async fn save_account(change: AccountUpdate) -> Result<User, ErrorDetail> {
 }
 
 /// Changes the password; other sessions are signed out.
-#[server(prefix = "/rpc", input = Json)]
+#[server(prefix = "/rpc", input = Json, output = Json)]
 pub async fn change_password(change: PasswordChange) -> Result<(), ErrorDetail> {
     let auth = require_caller()?;
     services()?

@@ -63,7 +63,7 @@ impl ErrorDetail {
 /// Server functions return `ErrorDetail`, so the UI gets the same code, message and field as
 /// REST clients; transport failures become readable messages too.
 impl leptos::server_fn::error::FromServerFnError for ErrorDetail {
-    type Encoder = leptos::server_fn::codec::JsonEncoding;
+    type Encoder = crate::api::codec::JsonText;
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::ServerFnErrorErr as E;
