@@ -32,10 +32,10 @@ const manifestFile = newest(/^__wasm_split_manifest.*\.json$/);
 const manifest = JSON.parse(readFileSync(join(pkg, manifestFile), "utf8"));
 const base = shell.map(size).reduce(add, zero);
 
-// Route views are the split points named `__<page>_view_<hash>`; other split points load on
-// demand after the page is up, so they are not part of a first load.
+// Pages are the split points named `parley_page_<page>` (app/src/ui/routes.rs); other split
+// points load on demand after the page is up, so they are not part of a first load.
 const rows = Object.entries(manifest)
-  .map(([name, chunks]) => [name.match(/^__(.+)_view_\d+$/)?.[1], chunks])
+  .map(([name, chunks]) => [name.match(/^parley_page_(.+)$/)?.[1], chunks])
   .filter(([page]) => page)
   .map(([page, chunks]) => {
     const own = chunks.map((c) => size(`${c}.wasm`)).reduce(add, zero);
@@ -52,9 +52,9 @@ for (const r of rows) {
 // The other split points, fetched after a page is up when it needs them; shown so that what
 // moved out of the first load stays in sight.
 const later = Object.entries(manifest)
-  .filter(([name]) => !/^__.+_view_\d+$/.test(name))
+  .filter(([name]) => !name.startsWith("parley_page_"))
   .map(([name, chunks]) => ({
-    name: name.replace(/_\d+$/, ""),
+    name,
     chunks: chunks.length,
     total: chunks.map((c) => size(`${c}.wasm`)).reduce(add, zero),
   }));

@@ -172,3 +172,29 @@ test("a conversation whose code fails to download says so and loads on Try again
   await send(page, "after the retry");
   await expect(page.getByTestId("messages").locator("li.message", { hasText: "after the retry" })).toHaveCount(1);
 });
+
+test.describe("without a service worker", () => {
+  // With one, the page's chunk would come from its cache instead of the blocked network.
+  test.use({ serviceWorkers: "block" });
+
+  test("a page whose code fails to download says so and opens on Try again", async ({ page, request }) => {
+    const blocked = chunksOnlyFor("parley_page_settings");
+    expect(blocked.length, "the settings page is a chunk of its own").toBeGreaterThan(0);
+    const isBlocked = (url: URL) => blocked.includes(url.pathname);
+    await page.route(isBlocked, (route) => route.abort());
+    await ownRoom(page, request, `opage_${stamp}`);
+
+    // Opened from the header, the page's code cannot be fetched: the page says so and the
+    // rest of the app keeps working.
+    await page.getByRole("banner").getByRole("link", { name: "Settings" }).click();
+    const failure = page.getByRole("alert").filter({ hasText: "This page could not be loaded" });
+    await expect(failure).toBeVisible();
+    await expect(page.getByTestId("account-name")).toBeVisible();
+
+    await page.unroute(isBlocked);
+    await failure.getByRole("button", { name: "Try again" }).click();
+    await expect(page).toHaveURL(/\/settings$/);
+    await expect(page.getByRole("heading", { level: 1, name: "Settings" })).toBeVisible();
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  });
+});
