@@ -24,6 +24,10 @@ cargo test -p app --features ssr
 cargo test -p server
 cargo test -p bench
 
+log "first-load budget (release build)"
+# Before the browser tests' build: this one writes the release bundle into the same site dir.
+"$ROOT/scripts/first-load-size.sh"
+
 log "building the site for the browser tests"
 # Split as in production, so the tests exercise pages loading their own chunks.
 cargo leptos build --split
