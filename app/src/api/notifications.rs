@@ -1,10 +1,10 @@
 //! Server functions for the bell, the notifications panel and notification settings.
 //! Counts returned after a change are the stored unread count.
 
-use super::codec::Json;
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use super::codec::Json;
 use crate::model::{
     error::ErrorDetail,
     notification::{

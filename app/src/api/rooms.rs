@@ -1,9 +1,9 @@
 //! Server functions for rooms, the directory, membership, invitations and direct messages.
 
-use super::codec::Json;
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use super::codec::Json;
 use crate::model::{
     error::ErrorDetail,
     room::{self, Invitation, InviteLink, MyRoom, Participant, Role, Room, RoomSummary},

@@ -1,8 +1,8 @@
 //! Server functions for the own account and profile.
 
-use super::codec::Json;
 use leptos::prelude::*;
 
+use super::codec::Json;
 use crate::model::{
     error::ErrorDetail,
     user::{AccountUpdate, PasswordChange, Profile, ProfileUpdate, User},
