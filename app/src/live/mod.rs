@@ -135,20 +135,12 @@ impl Live {
             let current = self.with_session(|s| s.me());
             match (current, me) {
                 (None, Some(_)) => self.start(me),
-                (Some(_), None) => self.inner.update_value(|i| {
-                    if let Some(old) = i.session.take() {
-                        old.stop();
-                    }
-                }),
+                (Some(_), None) => self.stop_session(),
                 (Some(None), Some(user)) => {
                     self.with_session(|s| s.set_me(user));
                 }
                 (Some(Some(old)), Some(new)) if old != new => {
-                    self.inner.update_value(|i| {
-                        if let Some(old) = i.session.take() {
-                            old.stop();
-                        }
-                    });
+                    self.stop_session();
                     self.start(me);
                 }
                 _ => {}
@@ -228,6 +220,14 @@ impl Live {
         let listener: session::UserFrames = std::rc::Rc::new(listener);
         self.with_session(|s| s.on_user_frame(listener.clone()));
         self.inner.update_value(|i| i.user_frames = Some(listener));
+    }
+
+    /// Closes the session, if there is one.
+    #[cfg(feature = "hydrate")]
+    fn stop_session(&self) {
+        if let Some(old) = self.inner.try_update_value(|i| i.session.take()).flatten() {
+            old.stop();
+        }
     }
 
     /// Runs `f` on the session, if there is one.

@@ -26,12 +26,9 @@ pub fn parse_rfc3339(value: &str) -> Option<DateTime<Utc>> {
             return None;
         }
         // Digits past nanoseconds are dropped, as chrono does.
-        nanos = fraction
-            .bytes()
-            .take(9)
-            .take_while(u8::is_ascii_digit)
-            .fold(0, |n, d| n * 10 + u32::from(d - b'0'))
-            * 10u32.pow(9 - len.min(9) as u32);
+        let kept = &fraction.as_bytes()[..len.min(9)];
+        nanos = kept.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'))
+            * 10u32.pow(9 - kept.len() as u32);
         rest = &fraction[len..];
     }
     let offset_seconds = match rest {
