@@ -104,6 +104,22 @@ function chunksOnlyFor(name: string): string[] {
   return (manifest[name] ?? []).filter((c) => !elsewhere.has(c)).map((c) => `/pkg/${c}.wasm`);
 }
 
+/**
+ * Makes the chunks that only the split function `name` (`what`) needs fail to download on
+ * `page`. Returns how many requests failed so far and what lets them through again.
+ */
+async function blockChunksOf(page: Page, name: string, what: string) {
+  const blocked = chunksOnlyFor(name);
+  expect(blocked.length, `${what} is a chunk of its own`).toBeGreaterThan(0);
+  let failed = 0;
+  const isBlocked = (url: URL) => blocked.includes(url.pathname);
+  await page.route(isBlocked, (route) => {
+    failed += 1;
+    return route.abort();
+  });
+  return { failed: () => failed, unblock: () => page.unroute(isBlocked) };
+}
+
 /** A new user with a room of their own, signed in on `page` and sent to that room. */
 async function ownRoom(page: Page, request: APIRequestContext, name: string) {
   const token = await register(request, name);
@@ -127,24 +143,17 @@ test("a socket session whose code fails to download is started again and goes li
 }) => {
   // The failed attempt waits 5 s before the next one.
   test.setTimeout(60_000);
-  const blocked = chunksOnlyFor("parley_live_session_start");
-  expect(blocked.length, "the socket session is a chunk of its own").toBeGreaterThan(0);
   // The session's chunk cannot be fetched, as on a connection lost right after the page came.
-  let failed = 0;
-  const isBlocked = (url: URL) => blocked.includes(url.pathname);
-  await page.route(isBlocked, (route) => {
-    failed += 1;
-    return route.abort();
-  });
+  const blocked = await blockChunksOf(page, "parley_live_session_start", "the socket session");
   const { token, roomId } = await ownRoom(page, request, `olazy_${stamp}`);
-  await expect.poll(() => failed, { message: "the session's chunk was requested" }).toBeGreaterThan(0);
+  await expect.poll(blocked.failed, { message: "the session's chunk was requested" }).toBeGreaterThan(0);
   // The page works on without live updates...
   await expect(page.getByTestId("chat-status")).not.toHaveText("Live");
   await send(page, "sent before the socket");
   await expect(page.getByTestId("messages").locator("li.message", { hasText: "sent before the socket" })).toHaveCount(1);
 
   // ...and the next attempt, once the chunk can be fetched, goes live and receives events.
-  await page.unroute(isBlocked);
+  await blocked.unblock();
   await expect(page.getByTestId("chat-status")).toHaveText("Live", { timeout: 15_000 });
   const sent = await request.post(`/api/v1/rooms/${roomId}/messages`, {
     headers: { Authorization: `Bearer ${token}` },
@@ -155,17 +164,14 @@ test("a socket session whose code fails to download is started again and goes li
 });
 
 test("a conversation whose code fails to download says so and loads on Try again", async ({ page, request }) => {
-  const blocked = chunksOnlyFor("parley_room_body");
-  expect(blocked.length, "the conversation is a chunk of its own").toBeGreaterThan(0);
-  const isBlocked = (url: URL) => blocked.includes(url.pathname);
-  await page.route(isBlocked, (route) => route.abort());
+  const blocked = await blockChunksOf(page, "parley_room_body", "the conversation");
   await ownRoom(page, request, `obody_${stamp}`);
   const failure = page.getByText("This part of the page could not be loaded.");
   await expect(failure).toBeVisible();
   // The rest of the page still works: the header's links and the sidebar are there.
   await expect(page.getByTestId("account-name")).toBeVisible();
 
-  await page.unroute(isBlocked);
+  await blocked.unblock();
   await failure.getByRole("button", { name: "Try again" }).click();
   await expect(page.getByTestId("chat-status")).toHaveText("Live");
   await expect(failure).toHaveCount(0);
@@ -178,10 +184,7 @@ test.describe("without a service worker", () => {
   test.use({ serviceWorkers: "block" });
 
   test("a page whose code fails to download says so and opens on Try again", async ({ page, request }) => {
-    const blocked = chunksOnlyFor("parley_page_settings");
-    expect(blocked.length, "the settings page is a chunk of its own").toBeGreaterThan(0);
-    const isBlocked = (url: URL) => blocked.includes(url.pathname);
-    await page.route(isBlocked, (route) => route.abort());
+    const blocked = await blockChunksOf(page, "parley_page_settings", "the settings page");
     await ownRoom(page, request, `opage_${stamp}`);
 
     // Opened from the header, the page's code cannot be fetched: the page says so and the
@@ -191,7 +194,7 @@ test.describe("without a service worker", () => {
     await expect(failure).toBeVisible();
     await expect(page.getByTestId("account-name")).toBeVisible();
 
-    await page.unroute(isBlocked);
+    await blocked.unblock();
     await failure.getByRole("button", { name: "Try again" }).click();
     await expect(page).toHaveURL(/\/settings$/);
     await expect(page.getByRole("heading", { level: 1, name: "Settings" })).toBeVisible();
