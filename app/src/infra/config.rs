@@ -1,7 +1,7 @@
 //! Server configuration read from the environment (and an optional `.env`), validated once at
 //! start so a bad value stops the process with one clear line instead of failing later.
 
-use std::{fmt, net::SocketAddr, str::FromStr};
+use std::{fmt, net::SocketAddr, str::FromStr, time::Duration};
 
 /// The development-only JWT secret; production refuses to start with it.
 pub const DEV_JWT_SECRET: &str = "parley-development-secret-do-not-use-in-production";
@@ -114,6 +114,19 @@ pub struct NotificationConfig {
     pub max_attempts: u32,
 }
 
+/// How this process scales out: read replicas, metrics and draining.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScaleConfig {
+    /// Streaming replicas that may serve lag-tolerant reads (`DATABASE_READ_URL`).
+    pub database_read_urls: Vec<Secret>,
+    /// A replica further behind the primary than this is skipped (`DATABASE_READ_MAX_LAG`).
+    pub database_read_max_lag: Duration,
+    /// Where `/metrics` is served, never on the public port (`METRICS_ADDR`); `None` is off.
+    pub metrics_addr: Option<SocketAddr>,
+    /// How long a draining instance keeps serving after SIGTERM before closing its sockets.
+    pub shutdown_grace: Duration,
+}
+
 /// The whole validated configuration of a server process.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -145,6 +158,8 @@ pub struct Config {
     pub registrations_per_hour: u32,
     /// Notification relay and consumer.
     pub notifications: NotificationConfig,
+    /// Read replicas, metrics listener and graceful drain.
+    pub scale: ScaleConfig,
 }
 
 impl Config {
@@ -308,6 +323,7 @@ impl Config {
         }
 
         let notifications = parse_notifications(&get)?;
+        let scale = parse_scale(&get, environment, site_addr)?;
 
         Ok(Self {
             environment,
@@ -324,8 +340,82 @@ impl Config {
             public_url,
             registrations_per_hour,
             notifications,
+            scale,
         })
     }
+}
+
+/// The metrics listener production gets unless told otherwise: every interface, so the
+/// scraper in another pod reaches it, on a port that is not the site's.
+const DEFAULT_PRODUCTION_METRICS_ADDR: &str = "0.0.0.0:9100";
+
+fn parse_scale(
+    get: &impl Fn(&str) -> Option<String>,
+    environment: Environment,
+    site_addr: SocketAddr,
+) -> Result<ScaleConfig, ConfigError> {
+    let database_read_urls = match get("DATABASE_READ_URL") {
+        None => Vec::new(),
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(|url| {
+                validate_postgres_url("DATABASE_READ_URL", url).map(|()| Secret(url.to_owned()))
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let database_read_max_lag = match get("DATABASE_READ_MAX_LAG") {
+        None => Duration::from_secs(5),
+        Some(v) => parse_seconds(&v)
+            .filter(|d| *d <= Duration::from_secs(3600))
+            .ok_or_else(|| {
+                invalid(
+                    "DATABASE_READ_MAX_LAG",
+                    format!("{v:?} is not a number of seconds from 0 to 3600 (like 5 or 0.5)"),
+                )
+            })?,
+    };
+    let metrics_addr = match get("METRICS_ADDR").as_deref() {
+        Some("off" | "none" | "false") => None,
+        None if environment == Environment::Development => None,
+        None => SocketAddr::from_str(DEFAULT_PRODUCTION_METRICS_ADDR).ok(),
+        Some(v) => Some(SocketAddr::from_str(v).map_err(|_| {
+            invalid(
+                "METRICS_ADDR",
+                format!("{v:?} is not an address like 127.0.0.1:9100 (or \"off\")"),
+            )
+        })?),
+    };
+    if metrics_addr.is_some_and(|m| m.port() == site_addr.port()) {
+        return Err(invalid(
+            "METRICS_ADDR",
+            "must use another port than SITE_ADDR: metrics are never served on the public port",
+        ));
+    }
+    let shutdown_grace = match get("SHUTDOWN_GRACE_SECONDS") {
+        None => Duration::from_secs(10),
+        Some(v) => parse_seconds(&v)
+            .filter(|d| *d <= Duration::from_secs(600))
+            .ok_or_else(|| {
+                invalid(
+                    "SHUTDOWN_GRACE_SECONDS",
+                    format!("{v:?} is not a number of seconds from 0 to 600"),
+                )
+            })?,
+    };
+    Ok(ScaleConfig {
+        database_read_urls,
+        database_read_max_lag,
+        metrics_addr,
+        shutdown_grace,
+    })
+}
+
+/// A non-negative, finite number of seconds such as `5` or `0.25`.
+fn parse_seconds(value: &str) -> Option<Duration> {
+    let seconds = value.trim_end_matches('s').parse::<f64>().ok()?;
+    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
 }
 
 fn parse_notifications(
@@ -373,9 +463,13 @@ fn parse_notifications(
 }
 
 fn validate_database_url(url: &str) -> Result<(), ConfigError> {
+    validate_postgres_url("DATABASE_URL", url)
+}
+
+fn validate_postgres_url(var: &'static str, url: &str) -> Result<(), ConfigError> {
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         return Err(invalid(
-            "DATABASE_URL",
+            var,
             format!(
                 "{} must start with postgres:// or postgresql://",
                 redact_url(url)
@@ -384,7 +478,7 @@ fn validate_database_url(url: &str) -> Result<(), ConfigError> {
     }
     sqlx::postgres::PgConnectOptions::from_str(url)
         .map(|_| ())
-        .map_err(|e| invalid("DATABASE_URL", format!("{}: {e}", redact_url(url))))
+        .map_err(|e| invalid(var, format!("{}: {e}", redact_url(url))))
 }
 
 fn parse_backend(
@@ -550,6 +644,51 @@ mod tests {
         .expect("valid");
         assert!(!off.notifications.worker);
         assert_eq!(off.notifications.max_attempts, 3);
+    }
+
+    #[test]
+    fn scale_out_settings_have_defaults_and_limits() {
+        let dev = config(&[]).expect("defaults are valid");
+        assert!(dev.scale.database_read_urls.is_empty());
+        assert_eq!(dev.scale.database_read_max_lag, Duration::from_secs(5));
+        assert_eq!(
+            dev.scale.metrics_addr, None,
+            "no metrics listener in development"
+        );
+        assert_eq!(dev.scale.shutdown_grace, Duration::from_secs(10));
+
+        let prod = config(&[
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", "x7Kp2vQ9mZ4rT8wB1nC6dF3gH5jL0sA2"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            prod.scale.metrics_addr.map(|a| a.to_string()).as_deref(),
+            Some("0.0.0.0:9100")
+        );
+
+        let set = config(&[
+            (
+                "DATABASE_READ_URL",
+                "postgres://r1:5432/parley, postgres://r2:5432/parley",
+            ),
+            ("DATABASE_READ_MAX_LAG", "0.5"),
+            ("METRICS_ADDR", "127.0.0.1:9100"),
+            ("SHUTDOWN_GRACE_SECONDS", "0"),
+        ])
+        .expect("valid");
+        assert_eq!(set.scale.database_read_urls.len(), 2);
+        assert_eq!(set.scale.database_read_max_lag, Duration::from_millis(500));
+        assert_eq!(set.scale.shutdown_grace, Duration::ZERO);
+
+        assert!(error_of(&[("DATABASE_READ_URL", "mysql://x")])
+            .starts_with("invalid DATABASE_READ_URL"));
+        assert!(error_of(&[("DATABASE_READ_MAX_LAG", "-1")])
+            .starts_with("invalid DATABASE_READ_MAX_LAG"));
+        assert!(error_of(&[("METRICS_ADDR", "everywhere")]).starts_with("invalid METRICS_ADDR"));
+        assert!(error_of(&[("METRICS_ADDR", "0.0.0.0:3000")]).contains("public port"));
+        assert!(error_of(&[("SHUTDOWN_GRACE_SECONDS", "NaN")])
+            .starts_with("invalid SHUTDOWN_GRACE_SECONDS"));
     }
 
     #[test]
