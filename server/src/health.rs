@@ -20,14 +20,19 @@ pub async fn healthz() -> impl IntoResponse {
     no_store(StatusCode::OK, Json(Liveness { status: "ok" }))
 }
 
-/// Every backend in use answered; 503 names the ones that did not.
+/// Every backend in use answered; 503 names the ones that did not, or says `draining` once
+/// SIGTERM arrived (the load balancer must stop sending new work here).
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses(
         (status = 200, description = "All backends reachable", body = Readiness),
-        (status = 503, description = "At least one backend is unreachable", body = Readiness),
+        (status = 503, description = "A backend is unreachable, or the instance is draining", body = Readiness),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let report = readiness(&state.infra).await;
+    let mut report = readiness(&state.infra).await;
+    if state.drain.is_draining() {
+        report.status = "draining".to_owned();
+        return no_store(StatusCode::SERVICE_UNAVAILABLE, Json(report));
+    }
     let status = if report.is_ready() {
         StatusCode::OK
     } else {

@@ -3,7 +3,10 @@
 
 pub mod browser_session;
 pub mod cli;
+pub mod drain;
 pub mod health;
+pub mod http_metrics;
+pub mod metrics_listener;
 pub mod pwa;
 pub mod rest;
 pub mod router;

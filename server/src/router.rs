@@ -8,7 +8,7 @@ use tower_http::{
     compression::CompressionLayer, set_header::SetResponseHeaderLayer, trace::TraceLayer,
 };
 
-use crate::{browser_session, health, pwa, rest, state::AppState, ws};
+use crate::{browser_session, health, http_metrics, pwa, rest, state::AppState, ws};
 
 /// Builds the complete application router.
 pub fn build(state: AppState) -> Router {
@@ -50,6 +50,7 @@ pub fn build(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/ws", get(ws::upgrade))
         .nest("/api/v1", rest::router(&state.infra.config))
+        .layer(middleware::from_fn(http_metrics::record))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -17,7 +17,7 @@ use app::{
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
-use crate::{pwa::PwaConfig, router, shutdown, state::AppState};
+use crate::{metrics_listener, pwa::PwaConfig, router, shutdown, state::AppState};
 
 /// Why the process could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +44,13 @@ pub enum StartupError {
     Serve(std::io::Error),
 }
 
-/// Connects, migrates and serves until SIGINT/SIGTERM, then drains and returns.
+/// How long closing WebSockets get to finish their handshakes once the drain closes them.
+const SOCKET_CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(6);
+
+/// Connects, migrates and serves until SIGINT/SIGTERM, then drains and returns: `/readyz`
+/// turns 503 at once, requests are served for `SHUTDOWN_GRACE_SECONDS` more while the load
+/// balancer notices, then WebSockets close with 1012 (reconnect elsewhere), in-flight
+/// requests finish, the outbox relay stops, and the process exits 0.
 pub async fn serve(config: Config) -> Result<(), StartupError> {
     let addr = config.site_addr;
     let pwa = PwaConfig::from_env().map_err(StartupError::Setting)?;
@@ -72,6 +78,13 @@ pub async fn serve(config: Config) -> Result<(), StartupError> {
         });
     tracing::info!("listening on http://{addr}");
     let state = AppState::with_pwa(infra.clone(), pwa);
+    let (stop_metrics, metrics) = stopper();
+    let metrics = match infra.config.scale.metrics_addr {
+        Some(addr) => Some(tokio::spawn(
+            metrics_listener::bind(addr, infra.clone(), metrics).await?,
+        )),
+        None => None,
+    };
     // The relay shares the services' outbox, which every cause wakes after committing; the
     // consumer runs here too unless NOTIFICATION_WORKER=false leaves it to `server worker`.
     let tasks = PipelineTasks {
@@ -79,20 +92,70 @@ pub async fn serve(config: Config) -> Result<(), StartupError> {
         worker: infra.config.notifications.worker,
     };
     let pipeline = Pipeline::start(&state.services.notifications, tasks);
+    let (fanout, sockets, drain) = (
+        state.fanout.clone(),
+        state.sockets.clone(),
+        state.drain.clone(),
+    );
+    let sockets_after = sockets.clone();
+    let grace = infra.config.scale.shutdown_grace;
     let app = router::build(state);
+    let draining = async move {
+        shutdown::signal().await;
+        drain.start();
+        tracing::info!(
+            grace_seconds = grace.as_secs_f64(),
+            "draining: /readyz answers 503; serving on while the load balancer notices"
+        );
+        tokio::time::sleep(grace).await;
+        tracing::info!(
+            sockets = sockets.live(),
+            "closing WebSockets (1012) and finishing in-flight requests"
+        );
+        fanout.restart_all();
+    };
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown::signal())
+    .with_graceful_shutdown(draining)
     .await
     .map_err(StartupError::Serve);
+    // Upgraded sockets are not the HTTP server's to wait for: give their closing handshakes
+    // a moment so clients get the 1012 rather than a reset.
+    if !sockets_after.wait_idle(SOCKET_CLOSE_WAIT).await {
+        tracing::warn!("some WebSockets did not finish closing in time");
+    }
     pipeline.stop().await;
     infra.queue.close().await;
+    stop_metrics.stop(metrics).await;
     infra.db.close().await;
     served?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A one-shot stop signal for a background server, and the future it resolves.
+fn stopper() -> (
+    Stopper,
+    impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    (Stopper(tx), async move {
+        let _ = rx.await;
+    })
+}
+
+/// Stops the metrics listener last, so a scrape during the drain still sees the process.
+struct Stopper(tokio::sync::oneshot::Sender<()>);
+
+impl Stopper {
+    async fn stop(self, task: Option<tokio::task::JoinHandle<()>>) {
+        let _ = self.0.send(());
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+    }
 }
 
 /// Consumes notification jobs until SIGINT/SIGTERM, serving no HTTP: consumers that scale
@@ -102,6 +165,13 @@ pub async fn worker(config: Config) -> Result<(), StartupError> {
     db::migrate(&infra.db).await?;
     tracing::info!("backends: {}", infra.describe());
     let services = Services::new(infra.clone());
+    let (stop_metrics, metrics) = stopper();
+    let metrics = match infra.config.scale.metrics_addr {
+        Some(addr) => Some(tokio::spawn(
+            metrics_listener::bind(addr, infra.clone(), metrics).await?,
+        )),
+        None => None,
+    };
     let tasks = PipelineTasks {
         relay: false,
         worker: true,
@@ -111,6 +181,7 @@ pub async fn worker(config: Config) -> Result<(), StartupError> {
     // An unfinished job is not acked: closing the connection hands it to another worker.
     pipeline.stop().await;
     infra.queue.close().await;
+    stop_metrics.stop(metrics).await;
     infra.db.close().await;
     tracing::info!("worker stopped");
     Ok(())

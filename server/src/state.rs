@@ -7,8 +7,9 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::{
+    drain::Drain,
     pwa::{Bundle, Pwa, PwaConfig},
-    ws::fanout::Fanout,
+    ws::{fanout::Fanout, tracker::SocketTracker},
 };
 
 /// Infrastructure plus the Leptos options; cloned per request (all fields are handles).
@@ -24,6 +25,10 @@ pub struct AppState {
     pub pwa: Arc<Pwa>,
     /// Routes bus events to this instance's WebSocket connections.
     pub fanout: Fanout,
+    /// The WebSocket tasks alive on this instance.
+    pub sockets: SocketTracker,
+    /// Set once SIGTERM arrived.
+    pub drain: Drain,
 }
 
 impl AppState {
@@ -50,6 +55,8 @@ impl AppState {
             services,
             pwa: Arc::new(pwa),
             fanout,
+            sockets: SocketTracker::default(),
+            drain: Drain::default(),
             infra,
         }
     }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod health;
 pub mod membership_cache;
+pub mod metrics;
 pub mod presence;
 pub mod queue;
 pub mod rate_limit;

@@ -187,3 +187,9 @@ pub enum ServerFrame {
 pub fn user_topic(user_id: Uuid) -> String {
     format!("user.{user_id}")
 }
+
+/// The bus topic of presence changes of a room's members: a user's status is published on
+/// the topics of the rooms they are in, so only instances following one of them receive it.
+pub fn presence_topic(room_id: Uuid) -> String {
+    format!("presence.{room_id}")
+}

@@ -173,6 +173,7 @@ impl MessageService {
             self.notifications.outbox().enqueue(&mut tx, &job).await?;
         }
         tx.commit().await?;
+        crate::infra::metrics::message_stored();
         if notifies {
             self.notifications.outbox().wake();
         }

@@ -9,10 +9,11 @@ use std::{
 };
 
 use app::{
+    infra::metrics,
     model::{
         event::RoomEvent,
         message::{Message, SendMessage},
-        realtime::{ClientFrame, PresenceStatus, RoomCursor, ServerFrame},
+        realtime::{presence_topic, ClientFrame, PresenceStatus, RoomCursor, ServerFrame},
     },
     services::{auth::Authenticated, ServiceError},
 };
@@ -49,6 +50,8 @@ mod close {
     pub const TOO_SLOW: u16 = 4001;
     /// This instance missed bus events; reconnect and catch up.
     pub const LAGGED: u16 = 4002;
+    /// The instance is draining (RFC 6455 "service restart"): reconnect now, to another one.
+    pub const RESTART: u16 = 1012;
 }
 
 enum Outbound {
@@ -85,7 +88,10 @@ pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated) {
         }
     });
 
-    let (follows, mut inbox) = state.fanout.connect(auth.user_id);
+    // Counted until the closing handshake is over, so a draining instance waits for it.
+    let _alive = state.sockets.enter();
+    metrics::ws_opened();
+    let (follows, mut inbox) = state.fanout.connect(auth.user_id).await;
     let mut conn = Connection {
         state,
         auth,
@@ -104,6 +110,7 @@ pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated) {
         tokio::select! {
             incoming = stream.next() => match incoming {
                 Some(Ok(WsMessage::Text(text))) => {
+                    metrics::ws_frame_received();
                     last_heard = Instant::now();
                     conn.handle_text(text.as_str()).await;
                 }
@@ -119,6 +126,7 @@ pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated) {
                 Ok(Dispatch::Frame(frame)) => conn.send_text(frame),
                 Ok(Dispatch::Revoked(room_id)) => conn.revoked(room_id),
                 Err(Ended::Lagged) => conn.close(close::LAGGED, "missed events; reconnect and catch up"),
+                Err(Ended::Restart) => conn.close(close::RESTART, "server restarting; reconnect"),
                 Err(Ended::Closed) => break,
             },
             _ = heartbeat.tick() => {
@@ -136,6 +144,7 @@ pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated) {
             break;
         }
     }
+    metrics::ws_closed(conn.closing.map(|(code, _)| code));
     conn.leave_presence().await;
     drop(conn);
     // Finish the closing handshake: the writer sends what it holds and the close frame, then
@@ -208,16 +217,29 @@ impl Connection {
         self.publish_presence(status).await;
     }
 
+    /// Publishes the user's status on the presence topic of each of their rooms, so only
+    /// instances following one of them receive it.
     async fn publish_presence(&self, status: PresenceStatus) {
         let frame = ServerFrame::Presence {
             user_id: self.auth.user_id,
             status,
         };
-        if let Ok(payload) = serde_json::to_vec(&frame) {
-            let topic = format!("presence.{}", self.auth.user_id);
-            if let Err(e) = self.state.infra.bus.publish(&topic, &payload).await {
-                tracing::warn!(error = %e, "cannot publish presence");
-            }
+        let Ok(payload) = serde_json::to_vec(&frame) else {
+            return;
+        };
+        let rooms = match self
+            .state
+            .services
+            .rooms
+            .room_ids_of(self.auth.user_id)
+            .await
+        {
+            Ok(rooms) => rooms,
+            Err(e) => return tracing::warn!(error = %e, "cannot look up rooms for presence"),
+        };
+        let topics: Vec<String> = rooms.into_iter().map(presence_topic).collect();
+        if let Err(e) = self.state.infra.bus.publish_many(&topics, &payload).await {
+            tracing::warn!(error = %e, "cannot publish presence");
         }
     }
 
@@ -253,7 +275,9 @@ impl Connection {
             return;
         }
         // A full queue means the client cannot keep up; it must not slow the room down.
-        if self.out.try_send(Outbound::Text(text)).is_err() {
+        if self.out.try_send(Outbound::Text(text)).is_ok() {
+            metrics::ws_frame_sent();
+        } else {
             self.close(
                 close::TOO_SLOW,
                 "too slow to keep up; reconnect and catch up",
@@ -403,7 +427,7 @@ impl Connection {
             let start = cursor.last_seq.max(0);
             self.subscriptions
                 .insert(room_id, Subscription { last_seq: start });
-            self.follows.follow(room_id);
+            self.follows.follow(room_id).await;
             // Events published while this runs wait in the inbox and are deduplicated by seq
             // afterwards, so the boundary has neither a gap nor a repeat.
             if !self.catch_up(room_id, i64::MAX).await {

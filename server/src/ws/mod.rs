@@ -5,6 +5,7 @@
 pub mod connection;
 pub mod fanout;
 mod reorder;
+pub mod tracker;
 
 use app::{
     api::cookies::{read_cookie, ACCESS_COOKIE},

@@ -96,3 +96,13 @@ pub async fn delete_sent_before(
     .await?;
     Ok(done.rows_affected())
 }
+
+/// How many rows wait to be relayed and how long the oldest of them has waited.
+pub async fn backlog(db: impl PgExecutor<'_>) -> StoreResult<(i64, f64)> {
+    Ok(sqlx::query_as(
+        "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at))::float8, 0)
+         FROM outbox WHERE sent_at IS NULL",
+    )
+    .fetch_one(db)
+    .await?)
+}

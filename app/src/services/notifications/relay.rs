@@ -117,6 +117,7 @@ impl Relay {
             match self.queue.publish(&row.topic, body.as_bytes()).await {
                 Ok(()) => sent.push(row.id),
                 Err(e) => {
+                    crate::infra::metrics::amqp_error("publish");
                     failure = Some((row.id, e));
                     break;
                 }

@@ -20,7 +20,7 @@ use sqlx::PgPool;
 use super::{backoff::Backoff, job::NotificationJob, push, resolve};
 use crate::infra::{
     bus::EventBus,
-    db,
+    db, metrics,
     queue::{Job, JobQueue, QueueError},
     store::{
         notifications::{self, NewNotification},
@@ -103,6 +103,7 @@ impl Worker {
                     stream
                 }
                 Err(e) => {
+                    metrics::amqp_error("consume");
                     let delay = backoff.next_delay();
                     tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64,
                         "notification worker cannot consume; retrying");
@@ -114,6 +115,7 @@ impl Worker {
                 match next {
                     Ok(job) => self.handle(job).await,
                     Err(e) => {
+                        metrics::amqp_error("consume");
                         tracing::warn!(error = %e, "notification queue failed; reconnecting");
                         break;
                     }
@@ -168,7 +170,9 @@ impl Worker {
     async fn handle(&self, job: Job) {
         let error = match self.process(&job.payload).await {
             Ok(_) => {
+                metrics::notification_job("done");
                 if let Err(e) = job.ack().await {
+                    metrics::amqp_error("ack");
                     // Stored already; the redelivery will find it and store nothing.
                     tracing::warn!(error = %e, "cannot ack a notification job");
                 }
@@ -186,6 +190,7 @@ impl Worker {
         };
         if db::ping(&self.db).await.is_err() {
             tracing::warn!(error = %error, "PostgreSQL is down; notification job put back");
+            metrics::notification_job("requeued");
             if let Err(e) = job.nack(true).await {
                 tracing::warn!(error = %e, "cannot put a notification job back");
             }
@@ -200,6 +205,7 @@ impl Worker {
         }
         tracing::warn!(error = %error, attempt = decoded.attempt, job = %decoded.id,
             "notification job failed; retrying");
+        metrics::notification_job("retried");
         tokio::time::sleep(RETRY_STEP * decoded.attempt).await;
         let retried = match serde_json::to_vec(&decoded) {
             Ok(body) => self
@@ -214,6 +220,7 @@ impl Worker {
 
     /// Moves the job to the dead-letter queue, then acks it.
     async fn give_up(&self, job: Job, reason: &str, attempts: u32) {
+        metrics::notification_job("dead_lettered");
         let original = serde_json::from_slice(&job.payload).unwrap_or_else(|_| {
             serde_json::Value::String(String::from_utf8_lossy(&job.payload).into_owned())
         });
@@ -240,6 +247,7 @@ async fn settle(job: Job, replacement: Result<(), WorkerError>) {
     let outcome = match replacement {
         Ok(()) => job.ack().await,
         Err(e) => {
+            metrics::amqp_error("publish");
             tracing::warn!(error = %e, "cannot republish a notification job; putting it back");
             job.nack(true).await
         }

@@ -224,7 +224,7 @@ async fn the_in_process_queue_runs_the_same_pipeline_and_pushes_live() {
     let app = &h.app;
     let [alice, bob] = people(app, ["mem_alice", "mem_bob"]).await;
     let room = room(app, alice, &[bob], false).await;
-    let mut frames = listen(app).await;
+    let mut frames = listen(app, bob.user_id).await;
     let pipeline = Pipeline::start(&app.services.notifications, BOTH);
     let message = say(app, alice, room, "ping @mem_bob", None).await;
 

@@ -96,7 +96,7 @@ async fn do_not_disturb_stores_and_counts_but_does_not_alert() {
         .await
         .expect("save preferences");
     assert!(prefs.do_not_disturb);
-    let mut frames = listen(app).await;
+    let mut frames = listen(app, bob.user_id).await;
 
     say(app, alice, room, "@dnd_bob quiet please", None).await;
     assert_eq!(drain(app).await, 1);

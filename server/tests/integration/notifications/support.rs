@@ -228,8 +228,9 @@ pub async fn drain(app: &TestApp) -> usize {
     stored
 }
 
-/// A receiver of the bus that is live (subscribed across instances) before it is returned.
-pub async fn listen(app: &TestApp) -> broadcast::Receiver<BusMessage> {
+/// A receiver of `user`'s frames on the bus, live (joined across instances) before it is
+/// returned.
+pub async fn listen(app: &TestApp, user: Uuid) -> broadcast::Receiver<BusMessage> {
     let rx = app.infra.bus.subscribe();
     assert!(
         app.infra
@@ -238,6 +239,11 @@ pub async fn listen(app: &TestApp) -> broadcast::Receiver<BusMessage> {
             .await,
         "bus subscribed"
     );
+    app.infra
+        .bus
+        .join(&[user_topic(user)])
+        .await
+        .expect("joined the user's topic");
     rx
 }
 
