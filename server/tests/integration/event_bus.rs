@@ -27,8 +27,14 @@ async fn redis_bus_delivers_across_instances_in_order() {
     let mut events = receiver.subscribe();
     let mut strangers_events = stranger.subscribe();
     let topic = format!("test.{}", uuid::Uuid::new_v4());
-    receiver.join(std::slice::from_ref(&topic)).await.expect("join");
-    stranger.join(std::slice::from_ref(&topic)).await.expect("join");
+    receiver
+        .join(std::slice::from_ref(&topic))
+        .await
+        .expect("join");
+    stranger
+        .join(std::slice::from_ref(&topic))
+        .await
+        .expect("join");
 
     for i in 0..20 {
         sender
@@ -83,7 +89,10 @@ async fn an_instance_receives_only_the_topics_it_joined() {
     let mut followers_events = follower.subscribe();
     let mut idle_events = idle.subscribe();
 
-    follower.join(std::slice::from_ref(&topic)).await.expect("join");
+    follower
+        .join(std::slice::from_ref(&topic))
+        .await
+        .expect("join");
     assert_eq!(
         subscribers(&channel).await,
         1,
@@ -114,7 +123,11 @@ async fn an_instance_receives_only_the_topics_it_joined() {
         "an instance following no room receives no room events"
     );
 
-    follower.interest().await.leave(std::slice::from_ref(&topic)).await;
+    follower
+        .interest()
+        .await
+        .leave(std::slice::from_ref(&topic))
+        .await;
     assert_eq!(subscribers(&channel).await, 0, "left when unfollowed");
 }
 

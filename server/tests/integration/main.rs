@@ -4,6 +4,7 @@
 mod common;
 
 mod auth_service;
+mod drain;
 mod event_bus;
 mod health;
 mod job_queue;
