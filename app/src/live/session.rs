@@ -213,7 +213,7 @@ impl LiveSession {
     fn open(&self) {
         let Some(url) = socket_url() else { return };
         let Ok(socket) = WebSocket::new(&url) else {
-            return self.retry();
+            return self.retry(Reconnect::Backoff);
         };
         self.set_connection(Connection::Connecting);
         let generation = self.0.borrow().generation;
@@ -254,10 +254,15 @@ impl LiveSession {
         };
         let on_close = {
             let session = self.clone();
-            Handler::new(move |_| {
+            Handler::new(move |event: web_sys::Event| {
                 // A socket replaced by `retry_now` must not schedule another attempt.
                 if session.0.borrow().generation == generation {
-                    session.retry();
+                    let code = event.dyn_ref::<web_sys::CloseEvent>().map(|e| e.code());
+                    session.retry(if code == Some(SERVICE_RESTART) {
+                        Reconnect::Elsewhere
+                    } else {
+                        Reconnect::Backoff
+                    });
                 }
             })
         };
@@ -441,8 +446,9 @@ impl LiveSession {
     }
 
     /// Schedules a reconnect: 0.5 s doubling up to 15 s, with ±50 % jitter so a restarted
-    /// server is not hit by every client at the same instant.
-    fn retry(&self) {
+    /// server is not hit by every client at the same instant; after a draining server's 1012,
+    /// within a second (another instance is up), still jittered.
+    fn retry(&self, how: Reconnect) {
         let (attempts, generation) = {
             let mut s = self.0.borrow_mut();
             if s.stopped {
@@ -450,7 +456,10 @@ impl LiveSession {
             }
             s.socket = None;
             s.handlers.clear();
-            s.attempts += 1;
+            s.attempts = match how {
+                Reconnect::Backoff => s.attempts + 1,
+                Reconnect::Elsewhere => 0,
+            };
             s.generation += 1;
             (s.attempts, s.generation)
         };
@@ -459,8 +468,13 @@ impl LiveSession {
         } else {
             Connection::Offline
         });
-        let base = (500.0 * 2f64.powi(attempts.min(5) as i32)).min(15_000.0);
-        let delay = base * (0.5 + js_sys::Math::random());
+        let delay = match how {
+            Reconnect::Elsewhere => RESTART_JITTER_MS * js_sys::Math::random(),
+            Reconnect::Backoff => {
+                let base = (500.0 * 2f64.powi(attempts.min(5) as i32)).min(15_000.0);
+                base * (0.5 + js_sys::Math::random())
+            }
+        };
         let session = send_wrapper::SendWrapper::new(self.clone());
         set_timeout(
             move || {
@@ -480,6 +494,20 @@ impl LiveSession {
             Duration::from_millis(delay as u64),
         );
     }
+}
+
+/// Close code of a draining server (RFC 6455 "service restart"): reconnect now, elsewhere.
+const SERVICE_RESTART: u16 = 1012;
+/// Clients of a drained instance reconnect spread over this many milliseconds.
+const RESTART_JITTER_MS: f64 = 1000.0;
+
+/// How soon a lost socket is replaced.
+#[derive(Clone, Copy)]
+enum Reconnect {
+    /// Exponential backoff: the server or the network may be down.
+    Backoff,
+    /// Within a second: the instance drained and the load balancer has others.
+    Elsewhere,
 }
 
 fn current_status() -> PresenceStatus {
