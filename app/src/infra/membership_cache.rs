@@ -87,7 +87,10 @@ impl MembershipCache {
                     .arg(&members_key)
                     .query_async(&mut conn)
                     .await
-                    .map_err(|e| tracing::warn!(error = %e, "membership cache read failed"))
+                    .map_err(|e| {
+                        crate::infra::metrics::redis_error("cache");
+                        tracing::warn!(error = %e, "membership cache read failed")
+                    })
                     .ok()?;
                 if raw.is_empty() {
                     return None;
@@ -121,7 +124,10 @@ impl MembershipCache {
                 let fields: Vec<Option<String>> = cmd
                     .query_async(&mut conn)
                     .await
-                    .map_err(|e| tracing::warn!(error = %e, "membership cache read failed"))
+                    .map_err(|e| {
+                        crate::infra::metrics::redis_error("cache");
+                        tracing::warn!(error = %e, "membership cache read failed")
+                    })
                     .ok()?;
                 let (sentinel, roles) = fields.split_first()?;
                 // The sentinel field marks a filled entry, so an absent user is a real answer.
@@ -185,6 +191,7 @@ impl MembershipCache {
                 }
                 let mut conn = conn.clone();
                 if let Err(e) = script.invoke_async::<i64>(&mut conn).await {
+                    crate::infra::metrics::redis_error("cache");
                     tracing::warn!(error = %e, "membership cache fill failed");
                 }
             }
@@ -221,6 +228,7 @@ impl MembershipCache {
                 if let Err(e) = result {
                     // The entry expires within TTL_SECS; until then Redis is down anyway and
                     // reads fall back to the database.
+                    crate::infra::metrics::redis_error("cache");
                     tracing::error!(error = %e, room = %room, "membership cache invalidation failed");
                 }
             }

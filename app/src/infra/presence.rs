@@ -110,6 +110,7 @@ impl PresenceStore {
                     .query_async(&mut conn)
                     .await;
                 if let Err(e) = result {
+                    crate::infra::metrics::redis_error("presence");
                     tracing::warn!(error = %e, "presence update failed");
                 }
             }
@@ -135,6 +136,7 @@ impl PresenceStore {
                     .query_async(&mut conn)
                     .await;
                 if let Err(e) = result {
+                    crate::infra::metrics::redis_error("presence");
                     tracing::warn!(error = %e, "presence removal failed");
                 }
             }

@@ -80,6 +80,7 @@ impl RateLimiter {
                     .query_async::<i64>(&mut conn)
                     .await
                 {
+                    crate::infra::metrics::redis_error("rate_limit");
                     tracing::warn!(error = %e, "rate limiter: cannot reset a counter in Redis");
                 }
             }
@@ -119,6 +120,7 @@ impl RateLimiter {
                     Err(e) => {
                         // Failing open keeps sign-in working while Redis is down; /readyz
                         // reports the outage.
+                        crate::infra::metrics::redis_error("rate_limit");
                         tracing::warn!(error = %e, "rate limiter: Redis unavailable, allowing");
                         return Verdict::Allowed;
                     }

@@ -31,6 +31,7 @@ impl InProcessBus {
 
     /// Delivers to every current subscriber; with none, the event is dropped as on Redis.
     pub fn publish(&self, topic: &str, payload: &[u8]) {
+        crate::infra::metrics::bus_event_received();
         let _ = self.sender.send(BusMessage {
             topic: topic.to_owned(),
             payload: payload.into(),

@@ -43,6 +43,14 @@ impl AmqpQueue {
     }
 
     async fn open(&self) -> Result<Live, QueueError> {
+        let opened = self.connect().await;
+        if opened.is_err() {
+            crate::infra::metrics::amqp_error("connect");
+        }
+        opened
+    }
+
+    async fn connect(&self) -> Result<Live, QueueError> {
         let connect = Connection::connect(&self.url, ConnectionProperties::default());
         let connection = tokio::time::timeout(CONNECT_TIMEOUT, connect)
             .await
