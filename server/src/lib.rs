@@ -3,6 +3,7 @@
 
 pub mod browser_session;
 pub mod cli;
+pub mod client_addr;
 pub mod drain;
 pub mod health;
 pub mod http_metrics;

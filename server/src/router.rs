@@ -8,7 +8,7 @@ use tower_http::{
     compression::CompressionLayer, set_header::SetResponseHeaderLayer, trace::TraceLayer,
 };
 
-use crate::{browser_session, health, http_metrics, pwa, rest, state::AppState, ws};
+use crate::{browser_session, client_addr, health, http_metrics, pwa, rest, state::AppState, ws};
 
 /// Builds the complete application router.
 pub fn build(state: AppState) -> Router {
@@ -50,6 +50,10 @@ pub fn build(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/ws", get(ws::upgrade))
         .nest("/api/v1", rest::router(&state.infra.config))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client_addr::layer,
+        ))
         .layer(middleware::from_fn(http_metrics::record))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

@@ -125,6 +125,8 @@ pub struct ScaleConfig {
     pub metrics_addr: Option<SocketAddr>,
     /// How long a draining instance keeps serving after SIGTERM before closing its sockets.
     pub shutdown_grace: Duration,
+    /// Proxies (load balancers) whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// The whole validated configuration of a server process.
@@ -404,7 +406,26 @@ fn parse_scale(
                 )
             })?,
     };
+    let trusted_proxies = match get("TRUSTED_PROXIES") {
+        None => Vec::new(),
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        invalid(
+                            "TRUSTED_PROXIES",
+                            format!("{p:?} is not an address or network like 10.0.0.0/8"),
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()?,
+    };
     Ok(ScaleConfig {
+        trusted_proxies,
         database_read_urls,
         database_read_max_lag,
         metrics_addr,
@@ -689,6 +710,11 @@ mod tests {
         assert!(error_of(&[("METRICS_ADDR", "0.0.0.0:3000")]).contains("public port"));
         assert!(error_of(&[("SHUTDOWN_GRACE_SECONDS", "NaN")])
             .starts_with("invalid SHUTDOWN_GRACE_SECONDS"));
+        assert!(
+            error_of(&[("TRUSTED_PROXIES", "10.0.0.0/33")]).starts_with("invalid TRUSTED_PROXIES")
+        );
+        let proxies = config(&[("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,::1")]).expect("valid");
+        assert_eq!(proxies.scale.trusted_proxies.len(), 3);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! queue. Services reach the outside world only through this module.
 
 pub mod bus;
+pub mod client_addr;
 pub mod config;
 pub mod db;
 pub mod health;
