@@ -129,6 +129,15 @@ pub struct ScaleConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
+/// Abuse limits of the realtime channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitsConfig {
+    /// Sockets one account may hold on one instance (`WS_MAX_CONNECTIONS_PER_USER`).
+    pub ws_per_user: usize,
+    /// Sockets one client address may hold on one instance (`WS_MAX_CONNECTIONS_PER_ADDRESS`).
+    pub ws_per_address: usize,
+}
+
 /// The whole validated configuration of a server process.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -162,6 +171,8 @@ pub struct Config {
     pub notifications: NotificationConfig,
     /// Read replicas, metrics listener and graceful drain.
     pub scale: ScaleConfig,
+    /// Abuse limits.
+    pub limits: LimitsConfig,
 }
 
 impl Config {
@@ -326,6 +337,10 @@ impl Config {
 
         let notifications = parse_notifications(&get)?;
         let scale = parse_scale(&get, environment, site_addr)?;
+        let limits = LimitsConfig {
+            ws_per_user: parse_count(&get, "WS_MAX_CONNECTIONS_PER_USER", 20, 1_000_000)?,
+            ws_per_address: parse_count(&get, "WS_MAX_CONNECTIONS_PER_ADDRESS", 1000, 10_000_000)?,
+        };
 
         Ok(Self {
             environment,
@@ -343,6 +358,7 @@ impl Config {
             registrations_per_hour,
             notifications,
             scale,
+            limits,
         })
     }
 }
@@ -431,6 +447,23 @@ fn parse_scale(
         metrics_addr,
         shutdown_grace,
     })
+}
+
+/// A whole number from 1 to `max`, or `default` when unset.
+fn parse_count(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: usize,
+    max: usize,
+) -> Result<usize, ConfigError> {
+    match get(var) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| invalid(var, format!("{v:?} is not a number from 1 to {max}"))),
+    }
 }
 
 /// A non-negative, finite number of seconds such as `5` or `0.25`.
@@ -713,6 +746,9 @@ mod tests {
         assert!(
             error_of(&[("TRUSTED_PROXIES", "10.0.0.0/33")]).starts_with("invalid TRUSTED_PROXIES")
         );
+        assert_eq!(dev.limits.ws_per_user, 20);
+        assert!(error_of(&[("WS_MAX_CONNECTIONS_PER_USER", "0")])
+            .starts_with("invalid WS_MAX_CONNECTIONS_PER_USER"));
         let proxies = config(&[("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,::1")]).expect("valid");
         assert_eq!(proxies.scale.trusted_proxies.len(), 3);
     }

@@ -167,6 +167,11 @@ pub fn ws_closed(close_code: Option<u16>) {
     }
 }
 
+/// A socket over a connection cap was closed at once with `close_code`.
+pub fn ws_refused(close_code: u16) {
+    counter!("parley_ws_closes_total", "code" => close_code.to_string()).increment(1);
+}
+
 /// A frame arrived from a client.
 pub fn ws_frame_received() {
     counter!("parley_ws_frames_received_total").increment(1);
