@@ -11,6 +11,7 @@ pub mod metrics_listener;
 pub mod pwa;
 pub mod rest;
 pub mod router;
+pub mod security_headers;
 pub mod shutdown;
 pub mod site;
 pub mod startup;

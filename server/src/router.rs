@@ -8,7 +8,10 @@ use tower_http::{
     compression::CompressionLayer, set_header::SetResponseHeaderLayer, trace::TraceLayer,
 };
 
-use crate::{browser_session, client_addr, health, http_metrics, pwa, rest, state::AppState, ws};
+use crate::{
+    browser_session, client_addr, health, http_metrics, pwa, rest, security_headers,
+    state::AppState, ws,
+};
 
 /// Builds the complete application router.
 pub fn build(state: AppState) -> Router {
@@ -16,6 +19,8 @@ pub fn build(state: AppState) -> Router {
     let infra = state.infra.clone();
     let services = state.services.clone();
     let options = state.leptos_options.clone();
+    let config = state.infra.config.clone();
+    let fallback_config = config.clone();
     // The shell registers the service worker only when the PWA is on.
     let pwa_settings = PwaSettings {
         register_worker: state.pwa.enabled,
@@ -30,13 +35,20 @@ pub fn build(state: AppState) -> Router {
                 provide_context(infra.clone());
                 provide_context(services.clone());
                 provide_context(pwa_settings);
+                security_headers::provide_page_policy(&config);
             },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(move || provide_context(pwa_settings), shell))
+        >(
+            move || {
+                provide_context(pwa_settings);
+                security_headers::provide_page_policy(&fallback_config);
+            },
+            shell,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             browser_session::layer,
@@ -53,6 +65,10 @@ pub fn build(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             client_addr::layer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers::layer,
         ))
         .layer(middleware::from_fn(http_metrics::record))
         .layer(CompressionLayer::new())

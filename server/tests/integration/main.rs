@@ -19,6 +19,7 @@ mod rest_auth;
 mod rest_messages;
 mod rest_rooms;
 mod rooms_service;
+mod security_headers;
 mod slow_consumer;
 mod startup;
 mod websocket;
