@@ -7,6 +7,7 @@ pub mod client_addr;
 pub mod drain;
 pub mod health;
 pub mod http_metrics;
+pub mod http_server;
 pub mod metrics_listener;
 pub mod pwa;
 pub mod rest;

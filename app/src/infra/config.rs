@@ -136,6 +136,10 @@ pub struct LimitsConfig {
     pub ws_per_user: usize,
     /// Sockets one client address may hold on one instance (`WS_MAX_CONNECTIONS_PER_ADDRESS`).
     pub ws_per_address: usize,
+    /// Time a client gets to send a request's headers (`HTTP_HEADER_TIMEOUT_SECONDS`).
+    pub http_header_timeout: Duration,
+    /// Time a request may take before it is answered 408 (`HTTP_REQUEST_TIMEOUT_SECONDS`).
+    pub http_request_timeout: Duration,
 }
 
 /// The whole validated configuration of a server process.
@@ -340,6 +344,8 @@ impl Config {
         let limits = LimitsConfig {
             ws_per_user: parse_count(&get, "WS_MAX_CONNECTIONS_PER_USER", 20, 1_000_000)?,
             ws_per_address: parse_count(&get, "WS_MAX_CONNECTIONS_PER_ADDRESS", 1000, 10_000_000)?,
+            http_header_timeout: parse_timeout(&get, "HTTP_HEADER_TIMEOUT_SECONDS", 10)?,
+            http_request_timeout: parse_timeout(&get, "HTTP_REQUEST_TIMEOUT_SECONDS", 30)?,
         };
 
         Ok(Self {
@@ -463,6 +469,25 @@ fn parse_count(
             .ok()
             .filter(|n| (1..=max).contains(n))
             .ok_or_else(|| invalid(var, format!("{v:?} is not a number from 1 to {max}"))),
+    }
+}
+
+/// A timeout from 0.1 s to an hour, `default` seconds when unset.
+fn parse_timeout(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: u64,
+) -> Result<Duration, ConfigError> {
+    match get(var) {
+        None => Ok(Duration::from_secs(default)),
+        Some(v) => parse_seconds(&v)
+            .filter(|d| (Duration::from_millis(100)..=Duration::from_secs(3600)).contains(d))
+            .ok_or_else(|| {
+                invalid(
+                    var,
+                    format!("{v:?} is not a number of seconds from 0.1 to 3600"),
+                )
+            }),
     }
 }
 
