@@ -20,11 +20,12 @@ pub async fn healthz() -> impl IntoResponse {
     no_store(StatusCode::OK, Json(Liveness { status: "ok" }))
 }
 
-/// Every backend in use answered; 503 names the ones that did not.
+/// Every required backend answered; 503 names the ones that did not. A read replica that is
+/// down or lagging makes the status `degraded` (still 200): the primary serves its reads.
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses(
-        (status = 200, description = "All backends reachable", body = Readiness),
-        (status = 503, description = "At least one backend is unreachable", body = Readiness),
+        (status = 200, description = "All required backends reachable: status `ready`, or `degraded` when a read replica is down or lagging", body = Readiness),
+        (status = 503, description = "At least one required backend is unreachable: status `unavailable`", body = Readiness),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let report = readiness(&state.infra).await;

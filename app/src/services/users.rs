@@ -1,7 +1,6 @@
 //! Accounts and profiles: reading and changing one's own, and finding other people.
 
 use chrono::Utc;
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{
@@ -9,7 +8,10 @@ use super::{
     error::{ServiceError, ServiceResult},
 };
 use crate::{
-    infra::store::users::{self, ProfileValue},
+    infra::{
+        db::Db,
+        store::users::{self, ProfileValue},
+    },
     model::{
         user::{AccountUpdate, PasswordChange, Profile, ProfileUpdate, PublicUser, User},
         validation::{self, check},
@@ -25,19 +27,19 @@ pub const SEARCH_MAX: i64 = 50;
 /// The user service.
 #[derive(Clone)]
 pub struct UserService {
-    db: PgPool,
+    db: Db,
     auth: AuthService,
 }
 
 impl UserService {
     /// Builds the service; it uses the auth service for password checks and sign-outs.
-    pub fn new(db: PgPool, auth: AuthService) -> Self {
+    pub fn new(db: Db, auth: AuthService) -> Self {
         Self { db, auth }
     }
 
     /// The caller's own account.
     pub async fn me(&self, auth: Authenticated) -> ServiceResult<User> {
-        users::by_id(&self.db, auth.user_id)
+        users::by_id(self.db.primary(), auth.user_id)
             .await?
             .map(Into::into)
             .ok_or(ServiceError::Unauthenticated("account no longer exists"))
@@ -77,10 +79,16 @@ impl UserService {
                 }
             }
         }
-        users::update_account(&self.db, auth.user_id, username, display_name, email)
-            .await?
-            .map(Into::into)
-            .ok_or(ServiceError::Unauthenticated("account no longer exists"))
+        users::update_account(
+            self.db.primary(),
+            auth.user_id,
+            username,
+            display_name,
+            email,
+        )
+        .await?
+        .map(Into::into)
+        .ok_or(ServiceError::Unauthenticated("account no longer exists"))
     }
 
     /// Changes the password and signs out every other session.
@@ -107,7 +115,7 @@ impl UserService {
             ));
         }
         let hash = self.auth.hasher().hash(change.new_password).await?;
-        users::set_password_hash(&self.db, auth.user_id, &hash).await?;
+        users::set_password_hash(self.db.primary(), auth.user_id, &hash).await?;
         self.auth
             .revoke_other_sessions(auth.user_id, auth.session_id)
             .await?;
@@ -116,7 +124,7 @@ impl UserService {
 
     /// The caller's profile.
     pub async fn profile(&self, auth: Authenticated) -> ServiceResult<Profile> {
-        users::profile(&self.db, auth.user_id)
+        users::profile(self.db.primary(), auth.user_id)
             .await?
             .ok_or(ServiceError::Unauthenticated("account no longer exists"))
     }
@@ -166,22 +174,30 @@ impl UserService {
             };
             columns.push(("birth_date", ProfileValue::Date(value)));
         }
-        Ok(users::update_profile(&self.db, auth.user_id, &columns).await?)
+        Ok(users::update_profile(self.db.primary(), auth.user_id, &columns).await?)
     }
 
-    /// Anyone's public view by id.
+    /// Anyone's public view by id (a replica may answer; the primary when it lacks the user).
     pub async fn public(&self, id: Uuid) -> ServiceResult<PublicUser> {
-        users::public_by_id(&self.db, id)
+        self.db
+            .read_checked(
+                |pool| async move { users::public_by_id(&pool, id).await },
+                Option::is_some,
+            )
             .await?
             .ok_or_else(|| ServiceError::NotFound("no such user".to_owned()))
     }
 
-    /// Anyone's public view by username.
+    /// Anyone's public view by username (like [`UserService::public`]).
     pub async fn public_by_username(&self, username: &str) -> ServiceResult<PublicUser> {
         if validation::username(username.trim()).is_err() {
             return Err(ServiceError::NotFound("no such user".to_owned()));
         }
-        users::public_by_username(&self.db, username)
+        self.db
+            .read_checked(
+                |pool| async move { users::public_by_username(&pool, username).await },
+                Option::is_some,
+            )
             .await?
             .ok_or_else(|| ServiceError::NotFound("no such user".to_owned()))
     }
@@ -208,6 +224,12 @@ impl UserService {
                 format!("limit must be between 1 and {SEARCH_MAX}"),
             ));
         }
-        Ok(users::search_by_prefix(&self.db, prefix, limit).await?)
+        // Lag-tolerant: a replica serves user search when one is healthy.
+        Ok(self
+            .db
+            .read_with_fallback(|pool| async move {
+                users::search_by_prefix(&pool, prefix, limit).await
+            })
+            .await?)
     }
 }
