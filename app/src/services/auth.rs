@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{
@@ -12,7 +13,6 @@ use super::{
 };
 use crate::{
     infra::{
-        db::Db,
         rate_limit::{Limit, RateLimiter, Verdict},
         store::{sessions, users},
     },
@@ -90,7 +90,7 @@ pub enum CookieRefresh {
 /// The authentication service.
 #[derive(Clone)]
 pub struct AuthService {
-    db: Db,
+    db: PgPool,
     keys: TokenKeys,
     hasher: PasswordHasher,
     limiter: RateLimiter,
@@ -99,7 +99,7 @@ pub struct AuthService {
 
 impl AuthService {
     /// Builds the service over its dependencies.
-    pub fn new(db: Db, keys: TokenKeys, hasher: PasswordHasher, limiter: RateLimiter) -> Self {
+    pub fn new(db: PgPool, keys: TokenKeys, hasher: PasswordHasher, limiter: RateLimiter) -> Self {
         Self {
             db,
             keys,
@@ -151,7 +151,7 @@ impl AuthService {
         .await?;
 
         let hash = self.hasher.hash(req.password).await?;
-        let mut tx = self.db.primary().begin().await?;
+        let mut tx = self.db.begin().await?;
         let user = users::insert(&mut tx, &email, &username, &hash, &display_name).await?;
         let tokens = self.start_session(&mut tx, user.into(), client).await?;
         tx.commit().await?;
@@ -190,7 +190,7 @@ impl AuthService {
             return Err(ServiceError::RateLimited { retry_after });
         }
 
-        let user = users::by_login(self.db.primary(), &login).await?;
+        let user = users::by_login(&self.db, &login).await?;
         let hash = user.as_ref().map(|u| u.password_hash.clone());
         if !self.hasher.verify(req.password, hash).await? {
             self.limiter.hit(&account_key, LOGIN_PER_ACCOUNT).await;
@@ -204,7 +204,7 @@ impl AuthService {
             ));
         };
         self.limiter.reset(&account_key).await;
-        let mut tx = self.db.primary().begin().await?;
+        let mut tx = self.db.begin().await?;
         let tokens = self.start_session(&mut tx, user.into(), client).await?;
         tx.commit().await?;
         Ok(tokens)
@@ -232,7 +232,7 @@ impl AuthService {
             return Err(invalid);
         }
         let old_hash = hash_refresh_token(refresh_token);
-        let mut tx = self.db.primary().begin().await?;
+        let mut tx = self.db.begin().await?;
         let Some(found) = sessions::lock_token(&mut tx, &old_hash).await? else {
             return Err(invalid);
         };
@@ -276,7 +276,7 @@ impl AuthService {
     /// session takes effect on the next request, not when the token expires.
     pub async fn authenticate(&self, access_token: &str) -> ServiceResult<Authenticated> {
         let claims = self.keys.verify(access_token)?;
-        if !sessions::is_active(self.db.primary(), claims.sid, claims.sub).await? {
+        if !sessions::is_active(&self.db, claims.sid, claims.sub).await? {
             return Err(ServiceError::Unauthenticated(
                 "session has ended; sign in again",
             ));
@@ -289,14 +289,14 @@ impl AuthService {
 
     /// Ends the caller's session.
     pub async fn logout(&self, auth: Authenticated) -> ServiceResult<()> {
-        sessions::revoke(self.db.primary(), auth.user_id, auth.session_id, "logout").await?;
+        sessions::revoke(&self.db, auth.user_id, auth.session_id, "logout").await?;
         Ok(())
     }
 
     /// Ends a session identified by its refresh token (a browser whose access token expired).
     pub async fn logout_refresh_token(&self, refresh_token: &str) -> ServiceResult<()> {
         let hash = hash_refresh_token(refresh_token);
-        let mut tx = self.db.primary().begin().await?;
+        let mut tx = self.db.begin().await?;
         if let Some(found) = sessions::lock_token(&mut tx, &hash).await? {
             sessions::revoke(&mut *tx, found.session.user_id, found.session.id, "logout").await?;
         }
@@ -306,15 +306,12 @@ impl AuthService {
 
     /// Ends every session of the caller, this one included; returns how many ended.
     pub async fn logout_all(&self, auth: Authenticated) -> ServiceResult<u64> {
-        Ok(
-            sessions::revoke_all(self.db.primary(), auth.user_id, None, "logout everywhere")
-                .await?,
-        )
+        Ok(sessions::revoke_all(&self.db, auth.user_id, None, "logout everywhere").await?)
     }
 
     /// The caller's active sessions.
     pub async fn sessions(&self, auth: Authenticated) -> ServiceResult<Vec<SessionInfo>> {
-        let rows = sessions::list_active(self.db.primary(), auth.user_id).await?;
+        let rows = sessions::list_active(&self.db, auth.user_id).await?;
         Ok(rows
             .into_iter()
             .map(|r| SessionInfo {
@@ -331,14 +328,7 @@ impl AuthService {
 
     /// Ends one of the caller's sessions.
     pub async fn revoke_session(&self, auth: Authenticated, session_id: Uuid) -> ServiceResult<()> {
-        if sessions::revoke(
-            self.db.primary(),
-            auth.user_id,
-            session_id,
-            "revoked by user",
-        )
-        .await?
-        {
+        if sessions::revoke(&self.db, auth.user_id, session_id, "revoked by user").await? {
             Ok(())
         } else {
             Err(ServiceError::NotFound("no such active session".to_owned()))
@@ -347,15 +337,12 @@ impl AuthService {
 
     /// Signs the user out everywhere except `keep` (after a password change).
     pub async fn revoke_other_sessions(&self, user_id: Uuid, keep: Uuid) -> ServiceResult<u64> {
-        Ok(
-            sessions::revoke_all(self.db.primary(), user_id, Some(keep), "password changed")
-                .await?,
-        )
+        Ok(sessions::revoke_all(&self.db, user_id, Some(keep), "password changed").await?)
     }
 
     /// Checks a password of an existing user (for sensitive changes).
     pub async fn verify_password(&self, user_id: Uuid, password: &str) -> ServiceResult<bool> {
-        let hash = users::by_id(self.db.primary(), user_id)
+        let hash = users::by_id(&self.db, user_id)
             .await?
             .map(|u| u.password_hash);
         self.hasher.verify(password.to_owned(), hash).await

@@ -2,6 +2,7 @@
 //! with an expiry and a use limit.
 
 use chrono::{Duration, Utc};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{
@@ -15,17 +16,14 @@ use super::{
     tokens::{hash_refresh_token, new_refresh_token},
 };
 use crate::{
-    infra::{
-        db::Db,
-        store::{members, users},
-    },
+    infra::store::{members, users},
     model::room::{CreateInviteLink, Invitation, InviteLink, InviteRequest, Role, Room},
 };
 
 /// The invitation service.
 #[derive(Clone)]
 pub struct InvitationService {
-    db: Db,
+    db: PgPool,
     rooms: RoomService,
     outbox: Outbox,
 }
@@ -33,7 +31,7 @@ pub struct InvitationService {
 impl InvitationService {
     /// Builds the service over the room service (which owns membership and its cache);
     /// invitations and acceptances notify through `outbox`.
-    pub fn new(db: Db, rooms: RoomService, outbox: Outbox) -> Self {
+    pub fn new(db: PgPool, rooms: RoomService, outbox: Outbox) -> Self {
         Self { db, rooms, outbox }
     }
 
@@ -65,7 +63,7 @@ impl InvitationService {
         let invitee = if who.is_empty() || who.contains('\0') {
             None
         } else {
-            users::by_login(self.db.primary(), who).await?
+            users::by_login(&self.db, who).await?
         }
         .ok_or_else(|| ServiceError::NotFound("No user with that username or email.".to_owned()))?;
         if self.rooms.role_of(room_id, invitee.id).await?.is_some() {
@@ -74,13 +72,13 @@ impl InvitationService {
                 message: "They are already in this room.".to_owned(),
             });
         }
-        if members::is_banned(self.db.primary(), room_id, invitee.id).await? {
+        if members::is_banned(&self.db, room_id, invitee.id).await? {
             return Err(ServiceError::Conflict {
                 field: "user",
                 message: "They are banned from this room; lift the ban first.".to_owned(),
             });
         }
-        let mut tx = self.db.primary().begin().await?;
+        let mut tx = self.db.begin().await?;
         let id = match members::invite(&mut *tx, room_id, auth.user_id, invitee.id).await {
             Ok(id) => id,
             Err(crate::infra::store::StoreError::Duplicate(_)) => {
@@ -95,14 +93,14 @@ impl InvitationService {
         self.outbox.enqueue(&mut tx, &job).await?;
         tx.commit().await?;
         self.outbox.wake();
-        members::invitation(self.db.primary(), id)
+        members::invitation(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("invitation vanished".to_owned()))
     }
 
     /// The caller's pending invitations.
     pub async fn mine(&self, auth: Authenticated) -> ServiceResult<Vec<Invitation>> {
-        Ok(members::pending_for(self.db.primary(), auth.user_id).await?)
+        Ok(members::pending_for(&self.db, auth.user_id).await?)
     }
 
     /// A room's pending invitations (its admins and owner).
@@ -112,7 +110,7 @@ impl InvitationService {
         room_id: Uuid,
     ) -> ServiceResult<Vec<Invitation>> {
         self.require_admin(auth, room_id).await?;
-        Ok(members::pending_in(self.db.primary(), room_id).await?)
+        Ok(members::pending_in(&self.db, room_id).await?)
     }
 
     /// Accepts an invitation addressed to the caller and joins the room.
@@ -139,7 +137,7 @@ impl InvitationService {
             self.outbox.wake();
         } else {
             // Already in the room (through a link, say): the invitation is simply answered.
-            members::set_invitation_status(self.db.primary(), id, "accepted").await?;
+            members::set_invitation_status(&self.db, id, "accepted").await?;
         }
         self.rooms.get(auth, row.room_id).await
     }
@@ -147,13 +145,13 @@ impl InvitationService {
     /// Declines an invitation addressed to the caller.
     pub async fn decline(&self, auth: Authenticated, id: Uuid) -> ServiceResult<()> {
         self.pending_for_invitee(auth, id).await?;
-        members::set_invitation_status(self.db.primary(), id, "declined").await?;
+        members::set_invitation_status(&self.db, id, "declined").await?;
         Ok(())
     }
 
     /// Withdraws a pending invitation (its inviter, or an admin of the room).
     pub async fn revoke(&self, auth: Authenticated, id: Uuid) -> ServiceResult<()> {
-        let mut tx = self.db.primary().begin().await?;
+        let mut tx = self.db.begin().await?;
         let row = members::lock_invitation(&mut tx, id)
             .await?
             .ok_or_else(invitation_not_found)?;
@@ -208,7 +206,7 @@ impl InvitationService {
         }
         let (code, hash) = new_refresh_token();
         let row = members::create_link(
-            self.db.primary(),
+            &self.db,
             room_id,
             auth.user_id,
             &hash,
@@ -226,7 +224,7 @@ impl InvitationService {
         room_id: Uuid,
     ) -> ServiceResult<Vec<InviteLink>> {
         self.require_admin(auth, room_id).await?;
-        Ok(members::links(self.db.primary(), room_id)
+        Ok(members::links(&self.db, room_id)
             .await?
             .into_iter()
             .map(|l| l.into_link(None))
@@ -241,7 +239,7 @@ impl InvitationService {
         id: Uuid,
     ) -> ServiceResult<()> {
         self.require_admin(auth, room_id).await?;
-        if members::revoke_link(self.db.primary(), room_id, id).await? {
+        if members::revoke_link(&self.db, room_id, id).await? {
             Ok(())
         } else {
             Err(ServiceError::NotFound("No such invite link.".to_owned()))
@@ -256,7 +254,7 @@ impl InvitationService {
             return Err(invalid());
         }
         let hash = hash_refresh_token(code);
-        let mut tx = self.db.primary().begin().await?;
+        let mut tx = self.db.begin().await?;
         let link = members::lock_link(&mut tx, &hash)
             .await?
             .ok_or_else(invalid)?;
@@ -287,7 +285,7 @@ impl InvitationService {
         auth: Authenticated,
         id: Uuid,
     ) -> ServiceResult<members::InvitationRow> {
-        let mut tx = self.db.primary().begin().await?;
+        let mut tx = self.db.begin().await?;
         let row = members::lock_invitation(&mut tx, id)
             .await?
             .filter(|r| r.invitee_id == auth.user_id)

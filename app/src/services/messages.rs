@@ -4,6 +4,7 @@
 use std::{collections::HashMap, time::Duration};
 
 use chrono::Utc;
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{
@@ -52,7 +53,10 @@ pub const SEND_LIMIT: Limit = Limit {
 /// The message service.
 #[derive(Clone)]
 pub struct MessageService {
-    db: Db,
+    /// The primary: sending, catch-up, the newest page, and everything read after a write.
+    db: PgPool,
+    /// Lag-tolerant reads (search, older pages) may go to a replica.
+    reads: Db,
     rooms: RoomService,
     bus: EventBus,
     limiter: RateLimiter,
@@ -69,7 +73,8 @@ impl MessageService {
         notifications: NotificationService,
     ) -> Self {
         Self {
-            db,
+            db: db.primary().clone(),
+            reads: db,
             rooms,
             bus,
             limiter,
@@ -100,7 +105,7 @@ impl MessageService {
         };
         if let Some(c) = client_id {
             if let Some(existing) =
-                messages::by_client_id(self.db.primary(), room_id, auth.user_id, c).await?
+                messages::by_client_id(&self.db, room_id, auth.user_id, c).await?
             {
                 return self.with_reactions(existing).await;
             }
@@ -112,9 +117,7 @@ impl MessageService {
             ));
         }
         if settings.slow_mode_seconds > 0 && role < Role::Admin {
-            if let Some(last) =
-                messages::last_sent_at(self.db.primary(), room_id, auth.user_id).await?
-            {
+            if let Some(last) = messages::last_sent_at(&self.db, room_id, auth.user_id).await? {
                 let wait =
                     i64::from(settings.slow_mode_seconds) - (Utc::now() - last).num_seconds();
                 if wait > 0 {
@@ -132,7 +135,7 @@ impl MessageService {
             return Err(ServiceError::RateLimited { retry_after });
         }
         if let Some(reply) = req.reply_to {
-            let parent = messages::by_id(self.db.primary(), reply).await?;
+            let parent = messages::by_id(&self.db, reply).await?;
             if parent.is_none_or(|p| p.room_id != room_id) {
                 return Err(ServiceError::invalid(
                     "reply_to",
@@ -140,10 +143,9 @@ impl MessageService {
                 ));
             }
         }
-        let mentions =
-            messages::user_ids_by_username(self.db.primary(), &parse_mentions(&body)).await?;
+        let mentions = messages::user_ids_by_username(&self.db, &parse_mentions(&body)).await?;
 
-        let mut tx = self.db.primary().begin().await?;
+        let mut tx = self.db.begin().await?;
         let seq = messages::next_seq(&mut tx, room_id)
             .await?
             .ok_or_else(super::rooms::not_found)?;
@@ -215,34 +217,37 @@ impl MessageService {
         if before.is_some_and(|b| b < 0) || after.is_some_and(|a| a < 0) {
             return Err(ServiceError::invalid("before", "seq must not be negative"));
         }
-        let (rows, reactions) = match before {
-            // Scrolling back: a replica may serve the page, as long as it holds every seq
-            // below `before` that the primary does (the client has seen `before` already).
-            Some(before) => {
-                self.db
-                    .read_checked(
-                        |pool| async move {
-                            let rows =
-                                messages::page(&pool, room_id, Some(before), None, limit).await?;
-                            let reactions = messages::reactions(&pool, &ids(&rows)).await?;
-                            Ok::<_, StoreError>((rows, reactions))
-                        },
-                        |(rows, _)| {
-                            let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
-                            complete_page_before(&seqs, before, limit)
-                        },
-                    )
-                    .await?
-            }
-            // Catching up (`after`) and the newest page must see every committed message:
-            // the primary.
-            None => {
-                let rows = messages::page(self.db.primary(), room_id, None, after, limit).await?;
-                let reactions = messages::reactions(self.db.primary(), &ids(&rows)).await?;
-                (rows, reactions)
-            }
+        let Some(before) = before else {
+            // Catching up (`after`: what a reconnecting socket replays, gap filling) and the
+            // newest page must see every committed message: the primary.
+            let rows = messages::page(&self.db, room_id, None, after, limit).await?;
+            return self.with_reactions_all(rows).await;
         };
-        Ok(attach(rows, reactions))
+        // Scrolling back: a replica may serve the page, as long as it holds every seq below
+        // `before` (the client has seen `before`, so a lagging copy shows as missing seqs).
+        let (rows, reactions) = self
+            .reads
+            .read_checked(
+                |pool| async move {
+                    let rows = messages::page(&pool, room_id, Some(before), None, limit).await?;
+                    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+                    let reactions = messages::reactions(&pool, &ids).await?;
+                    Ok::<_, StoreError>((rows, reactions))
+                },
+                |(rows, _)| {
+                    let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+                    complete_page_before(&seqs, before, limit)
+                },
+            )
+            .await?;
+        let mut reactions = group(reactions);
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let r = reactions.remove(&row.id).unwrap_or_default();
+                row.into_message(r)
+            })
+            .collect())
     }
 
     /// The first page of a room view: around `at` when given (a search hit), else from just
@@ -255,7 +260,7 @@ impl MessageService {
     ) -> ServiceResult<ConversationStart> {
         let (room, role) = self.rooms.visible(auth, room_id).await?;
         let last_read_seq = match role {
-            Some(_) => members::last_read_seq(self.db.primary(), room_id, auth.user_id).await?,
+            Some(_) => members::last_read_seq(&self.db, room_id, auth.user_id).await?,
             None => None,
         };
         // Start a few messages early so the anchor has context above it.
@@ -266,7 +271,7 @@ impl MessageService {
             }
             _ => None,
         };
-        let rows = messages::page(self.db.primary(), room_id, None, after, OPEN_PAGE).await?;
+        let rows = messages::page(&self.db, room_id, None, after, OPEN_PAGE).await?;
         Ok(ConversationStart {
             messages: self.with_reactions_all(rows).await?,
             last_read_seq,
@@ -306,9 +311,8 @@ impl MessageService {
             ));
         }
         let body = clean_body(&req.body)?;
-        let mentions =
-            messages::user_ids_by_username(self.db.primary(), &parse_mentions(&body)).await?;
-        messages::edit(self.db.primary(), id, &body, &mentions).await?;
+        let mentions = messages::user_ids_by_username(&self.db, &parse_mentions(&body)).await?;
+        messages::edit(&self.db, id, &body, &mentions).await?;
         let message = self.load(id).await?;
         self.publish(RoomEvent::MessageEdited {
             message: message.clone(),
@@ -326,7 +330,7 @@ impl MessageService {
             ));
         }
         if row.deleted_at.is_none() {
-            messages::tombstone(self.db.primary(), id).await?;
+            messages::tombstone(&self.db, id).await?;
             self.publish(RoomEvent::MessageDeleted {
                 room_id: row.room_id,
                 message_id: id,
@@ -365,8 +369,8 @@ impl MessageService {
         {
             return Err(ServiceError::invalid("emoji", "Give one emoji."));
         }
-        messages::toggle_reaction(self.db.primary(), id, auth.user_id, emoji).await?;
-        let reactions: Vec<Reaction> = messages::reactions(self.db.primary(), &[id])
+        messages::toggle_reaction(&self.db, id, auth.user_id, emoji).await?;
+        let reactions: Vec<Reaction> = messages::reactions(&self.db, &[id])
             .await?
             .into_iter()
             .map(|(_, r)| r)
@@ -394,7 +398,7 @@ impl MessageService {
         if seq < 0 {
             return Err(ServiceError::invalid("seq", "seq must not be negative"));
         }
-        let marker = messages::mark_read(self.db.primary(), room_id, auth.user_id, seq).await?;
+        let marker = messages::mark_read(&self.db, room_id, auth.user_id, seq).await?;
         // The marker moved (or not) either way; a failure here only leaves notifications
         // unread, which the user can still clear, so it must not fail the read.
         if let Err(e) = self
@@ -418,7 +422,7 @@ impl MessageService {
         }
         // Lag-tolerant: a replica serves search when one is healthy.
         let (hits, reactions) = self
-            .db
+            .reads
             .read_with_fallback(|pool| async move {
                 let hits = messages::search(&pool, auth.user_id, query, 50).await?;
                 let ids: Vec<Uuid> = hits.iter().map(|(m, _)| m.id).collect();
@@ -447,9 +451,7 @@ impl MessageService {
         id: Uuid,
     ) -> ServiceResult<(MessageRow, RoomRow, Option<Role>)> {
         let not_found = || ServiceError::NotFound("No such message.".to_owned());
-        let row = messages::by_id(self.db.primary(), id)
-            .await?
-            .ok_or_else(not_found)?;
+        let row = messages::by_id(&self.db, id).await?.ok_or_else(not_found)?;
         let (room, role) = match self.rooms.visible(auth, row.room_id).await {
             Ok(visible) => visible,
             Err(ServiceError::NotFound(_)) => return Err(not_found()),
@@ -459,7 +461,7 @@ impl MessageService {
     }
 
     async fn load(&self, id: Uuid) -> ServiceResult<Message> {
-        let row = messages::by_id(self.db.primary(), id)
+        let row = messages::by_id(&self.db, id)
             .await?
             .ok_or_else(|| ServiceError::Internal("message vanished".to_owned()))?;
         self.with_reactions(row).await
@@ -472,8 +474,15 @@ impl MessageService {
     }
 
     async fn with_reactions_all(&self, rows: Vec<MessageRow>) -> ServiceResult<Vec<Message>> {
-        let reactions = messages::reactions(self.db.primary(), &ids(&rows)).await?;
-        Ok(attach(rows, reactions))
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let mut reactions = group(messages::reactions(&self.db, &ids).await?);
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let r = reactions.remove(&row.id).unwrap_or_default();
+                row.into_message(r)
+            })
+            .collect())
     }
 
     /// Announces that the caller is typing (members only; not stored).
@@ -493,20 +502,6 @@ impl MessageService {
     pub async fn publish(&self, event: RoomEvent) {
         events::publish(&self.bus, event).await;
     }
-}
-
-fn ids(rows: &[MessageRow]) -> Vec<Uuid> {
-    rows.iter().map(|r| r.id).collect()
-}
-
-fn attach(rows: Vec<MessageRow>, reactions: Vec<(Uuid, Reaction)>) -> Vec<Message> {
-    let mut reactions = group(reactions);
-    rows.into_iter()
-        .map(|row| {
-            let r = reactions.remove(&row.id).unwrap_or_default();
-            row.into_message(r)
-        })
-        .collect()
 }
 
 /// Whether `seqs` (ascending) are the whole page of up to `limit` messages before seq

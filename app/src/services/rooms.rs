@@ -2,7 +2,7 @@
 //! conversations. Private rooms answer "not found" to outsiders so their existence never leaks.
 
 use futures::future::BoxFuture;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{
@@ -60,7 +60,10 @@ pub(crate) type AdmitHook =
 /// The room service.
 #[derive(Clone)]
 pub struct RoomService {
-    db: Db,
+    /// The primary: writes, permission checks and anything read right after a write.
+    db: PgPool,
+    /// Lag-tolerant reads (the directory, previews) may go to a replica.
+    reads: Db,
     cache: MembershipCache,
     bus: EventBus,
     outbox: Outbox,
@@ -70,7 +73,8 @@ impl RoomService {
     /// Builds the service; membership changes that notify someone write to `outbox`.
     pub fn new(db: Db, cache: MembershipCache, bus: EventBus, outbox: Outbox) -> Self {
         Self {
-            db,
+            db: db.primary().clone(),
+            reads: db,
             cache,
             bus,
             outbox,
@@ -97,10 +101,7 @@ impl RoomService {
             return Ok(members);
         }
         let seen = self.cache.generation(room).await;
-        let members: Members = members::roles(self.db.primary(), room)
-            .await?
-            .into_iter()
-            .collect();
+        let members: Members = members::roles(&self.db, room).await?.into_iter().collect();
         if let Some(seen) = seen {
             self.cache.fill(room, seen, &members).await;
         }
@@ -144,7 +145,7 @@ impl RoomService {
 
     /// The ids of the rooms the user participates in (for routing their presence).
     pub async fn room_ids_of(&self, user: Uuid) -> ServiceResult<Vec<Uuid>> {
-        Ok(members::room_ids_of(self.db.primary(), user).await?)
+        Ok(members::room_ids_of(&self.db, user).await?)
     }
 
     /// The room if the caller may see it, with the caller's role. Outsiders of private rooms
@@ -154,9 +155,7 @@ impl RoomService {
         auth: Authenticated,
         id: Uuid,
     ) -> ServiceResult<(RoomRow, Option<Role>)> {
-        let room = rooms::by_id(self.db.primary(), id)
-            .await?
-            .ok_or_else(not_found)?;
+        let room = rooms::by_id(&self.db, id).await?.ok_or_else(not_found)?;
         let role = self.role_of(id, auth.user_id).await?;
         if room.is_private && role.is_none() {
             return Err(not_found());
@@ -215,7 +214,7 @@ impl RoomService {
                 .map_err(|m| ServiceError::invalid("settings", m))?,
             None => RoomSettings::default(),
         };
-        let mut tx = self.db.primary().begin().await?;
+        let mut tx = self.db.begin().await?;
         let row = rooms::insert(
             &mut tx,
             NewRoom {
@@ -293,7 +292,7 @@ impl RoomService {
                 .map_err(|m| ServiceError::invalid("settings", m))?;
             changes.settings = Some(settings_json(&merged)?);
         }
-        let row = rooms::update(self.db.primary(), id, changes)
+        let row = rooms::update(&self.db, id, changes)
             .await?
             .ok_or_else(not_found)?;
         self.to_room(auth, row, Some(role)).await
@@ -302,14 +301,14 @@ impl RoomService {
     /// Deletes the room and its history (owner).
     pub async fn delete(&self, auth: Authenticated, id: Uuid) -> ServiceResult<()> {
         self.require(auth, id, Role::Owner).await?;
-        rooms::delete(self.db.primary(), id).await?;
+        rooms::delete(&self.db, id).await?;
         self.cache.invalidate(id).await;
         Ok(())
     }
 
     /// The caller's rooms and direct conversations, newest activity first.
     pub async fn mine(&self, auth: Authenticated) -> ServiceResult<Vec<MyRoom>> {
-        let rows = rooms::for_member(self.db.primary(), auth.user_id).await?;
+        let rows = rooms::for_member(&self.db, auth.user_id).await?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -376,7 +375,7 @@ impl RoomService {
         let pattern = pattern.as_deref();
         // Lag-tolerant: a replica serves the directory when one is healthy.
         let (page, total) = self
-            .db
+            .reads
             .read_with_fallback(|pool| async move {
                 let total = rooms::directory_count(&pool, pattern).await?;
                 let page = rooms::directory_page(&pool, pattern, sort, limit, offset).await?;
@@ -394,7 +393,7 @@ impl RoomService {
         }
         // The permission check above ran on the primary; the summary may come from a replica,
         // unless it does not have the room yet (just created).
-        self.db
+        self.reads
             .read_checked(
                 |pool| async move { rooms::summary(&pool, id).await },
                 Option::is_some,
@@ -425,7 +424,7 @@ impl RoomService {
         user: Uuid,
         hook: Option<AdmitHook>,
     ) -> ServiceResult<bool> {
-        let mut tx = self.db.primary().begin().await?;
+        let mut tx = self.db.begin().await?;
         let room = rooms::lock(&mut tx, room_id).await?.ok_or_else(not_found)?;
         if members::is_banned(&mut *tx, room_id, user).await? {
             return Err(ServiceError::Forbidden(
@@ -467,7 +466,7 @@ impl RoomService {
                 "You cannot leave a direct conversation; mute it instead.".to_owned(),
             ));
         }
-        let mut tx = self.db.primary().begin().await?;
+        let mut tx = self.db.begin().await?;
         rooms::lock(&mut tx, id).await?;
         if role == Role::Owner && members::owner_count(&mut *tx, id).await? <= 1 {
             return Err(ServiceError::Conflict {
@@ -490,7 +489,7 @@ impl RoomService {
         id: Uuid,
     ) -> ServiceResult<Vec<Participant>> {
         self.visible(auth, id).await?;
-        Ok(members::participants(self.db.primary(), id).await?)
+        Ok(members::participants(&self.db, id).await?)
     }
 
     /// Sets a participant's role (owner). Giving `owner` transfers ownership.
@@ -508,7 +507,7 @@ impl RoomService {
                 "You cannot change your own role; make someone else owner instead.",
             ));
         }
-        let mut tx = self.db.primary().begin().await?;
+        let mut tx = self.db.begin().await?;
         rooms::lock(&mut tx, id).await?;
         let previous = members::role_of(&mut *tx, id, target).await?;
         if !members::set_role(&mut *tx, id, target, role).await? {
@@ -542,7 +541,7 @@ impl RoomService {
             self.members_changed(id, auth.user_id, MemberChange::RoleChanged { role })
                 .await;
         }
-        members::participants(self.db.primary(), id)
+        members::participants(&self.db, id)
             .await?
             .into_iter()
             .find(|p| p.user.id == target)
@@ -564,7 +563,7 @@ impl RoomService {
             ));
         };
         outranks(my_role, their_role)?;
-        let mut tx = self.db.primary().begin().await?;
+        let mut tx = self.db.begin().await?;
         let removed = members::remove(&mut *tx, id, target).await?;
         if removed {
             let cause = Cause::RemovedFromRoom {
@@ -599,16 +598,13 @@ impl RoomService {
         if let Some(r) = reason {
             check("reason", validation::text_max(r, 500))?;
         }
-        if users::by_id(self.db.primary(), req.user_id)
-            .await?
-            .is_none()
-        {
+        if users::by_id(&self.db, req.user_id).await?.is_none() {
             return Err(ServiceError::NotFound("No such user.".to_owned()));
         }
         if let Some(their_role) = self.role_of(id, req.user_id).await? {
             outranks(my_role, their_role)?;
         }
-        let mut tx = self.db.primary().begin().await?;
+        let mut tx = self.db.begin().await?;
         // Only someone who was in the room hears of the ban: telling an outsider would
         // reveal a private room to them.
         let was_in = members::remove(&mut *tx, id, req.user_id).await?;
@@ -635,7 +631,7 @@ impl RoomService {
     /// Lifts a ban (admins and owner).
     pub async fn unban(&self, auth: Authenticated, id: Uuid, target: Uuid) -> ServiceResult<()> {
         self.require(auth, id, Role::Admin).await?;
-        if members::unban(self.db.primary(), id, target).await? {
+        if members::unban(&self.db, id, target).await? {
             Ok(())
         } else {
             Err(ServiceError::NotFound(
@@ -647,13 +643,13 @@ impl RoomService {
     /// The room's bans (admins and owner).
     pub async fn bans(&self, auth: Authenticated, id: Uuid) -> ServiceResult<Vec<Ban>> {
         self.require(auth, id, Role::Admin).await?;
-        Ok(members::bans(self.db.primary(), id).await?)
+        Ok(members::bans(&self.db, id).await?)
     }
 
     /// Mutes or unmutes the room for the caller.
     pub async fn set_muted(&self, auth: Authenticated, id: Uuid, muted: bool) -> ServiceResult<()> {
         self.require(auth, id, Role::Member).await?;
-        members::set_muted(self.db.primary(), id, auth.user_id, muted).await?;
+        members::set_muted(&self.db, id, auth.user_id, muted).await?;
         Ok(())
     }
 
@@ -665,7 +661,7 @@ impl RoomService {
                 "You cannot start a conversation with yourself.",
             ));
         }
-        if users::by_id(self.db.primary(), other).await?.is_none() {
+        if users::by_id(&self.db, other).await?.is_none() {
             return Err(ServiceError::NotFound("No such user.".to_owned()));
         }
         let (a, b) = if auth.user_id < other {
@@ -674,10 +670,10 @@ impl RoomService {
             (other, auth.user_id)
         };
         let key = format!("{a}:{b}");
-        if let Some(room) = rooms::direct_by_key(self.db.primary(), &key).await? {
+        if let Some(room) = rooms::direct_by_key(&self.db, &key).await? {
             return self.get(auth, room.id).await;
         }
-        let mut tx = self.db.primary().begin().await?;
+        let mut tx = self.db.begin().await?;
         let created = rooms::insert(
             &mut tx,
             NewRoom {
@@ -698,7 +694,7 @@ impl RoomService {
             // The other person opened it at the same moment: use theirs.
             Err(crate::infra::store::StoreError::Duplicate(_)) => {
                 drop(tx);
-                let room = rooms::direct_by_key(self.db.primary(), &key)
+                let room = rooms::direct_by_key(&self.db, &key)
                     .await?
                     .ok_or_else(not_found)?;
                 return self.get(auth, room.id).await;
@@ -722,7 +718,7 @@ impl RoomService {
         let settings = row.settings();
         let name = if direct {
             // A direct room is named after the other person, for each of them.
-            let others = members::participants(self.db.primary(), row.id).await?;
+            let others = members::participants(&self.db, row.id).await?;
             others
                 .into_iter()
                 .find(|p| p.user.id != auth.user_id)

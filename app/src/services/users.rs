@@ -1,6 +1,7 @@
 //! Accounts and profiles: reading and changing one's own, and finding other people.
 
 use chrono::Utc;
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{
@@ -27,19 +28,26 @@ pub const SEARCH_MAX: i64 = 50;
 /// The user service.
 #[derive(Clone)]
 pub struct UserService {
-    db: Db,
+    /// The primary: the caller's own account and profile, and every change.
+    db: PgPool,
+    /// Lag-tolerant reads (other people's profiles, user search) may go to a replica.
+    reads: Db,
     auth: AuthService,
 }
 
 impl UserService {
     /// Builds the service; it uses the auth service for password checks and sign-outs.
     pub fn new(db: Db, auth: AuthService) -> Self {
-        Self { db, auth }
+        Self {
+            db: db.primary().clone(),
+            reads: db,
+            auth,
+        }
     }
 
     /// The caller's own account.
     pub async fn me(&self, auth: Authenticated) -> ServiceResult<User> {
-        users::by_id(self.db.primary(), auth.user_id)
+        users::by_id(&self.db, auth.user_id)
             .await?
             .map(Into::into)
             .ok_or(ServiceError::Unauthenticated("account no longer exists"))
@@ -79,16 +87,10 @@ impl UserService {
                 }
             }
         }
-        users::update_account(
-            self.db.primary(),
-            auth.user_id,
-            username,
-            display_name,
-            email,
-        )
-        .await?
-        .map(Into::into)
-        .ok_or(ServiceError::Unauthenticated("account no longer exists"))
+        users::update_account(&self.db, auth.user_id, username, display_name, email)
+            .await?
+            .map(Into::into)
+            .ok_or(ServiceError::Unauthenticated("account no longer exists"))
     }
 
     /// Changes the password and signs out every other session.
@@ -115,7 +117,7 @@ impl UserService {
             ));
         }
         let hash = self.auth.hasher().hash(change.new_password).await?;
-        users::set_password_hash(self.db.primary(), auth.user_id, &hash).await?;
+        users::set_password_hash(&self.db, auth.user_id, &hash).await?;
         self.auth
             .revoke_other_sessions(auth.user_id, auth.session_id)
             .await?;
@@ -124,7 +126,7 @@ impl UserService {
 
     /// The caller's profile.
     pub async fn profile(&self, auth: Authenticated) -> ServiceResult<Profile> {
-        users::profile(self.db.primary(), auth.user_id)
+        users::profile(&self.db, auth.user_id)
             .await?
             .ok_or(ServiceError::Unauthenticated("account no longer exists"))
     }
@@ -174,12 +176,12 @@ impl UserService {
             };
             columns.push(("birth_date", ProfileValue::Date(value)));
         }
-        Ok(users::update_profile(self.db.primary(), auth.user_id, &columns).await?)
+        Ok(users::update_profile(&self.db, auth.user_id, &columns).await?)
     }
 
     /// Anyone's public view by id (a replica may answer; the primary when it lacks the user).
     pub async fn public(&self, id: Uuid) -> ServiceResult<PublicUser> {
-        self.db
+        self.reads
             .read_checked(
                 |pool| async move { users::public_by_id(&pool, id).await },
                 Option::is_some,
@@ -193,7 +195,7 @@ impl UserService {
         if validation::username(username.trim()).is_err() {
             return Err(ServiceError::NotFound("no such user".to_owned()));
         }
-        self.db
+        self.reads
             .read_checked(
                 |pool| async move { users::public_by_username(&pool, username).await },
                 Option::is_some,
@@ -226,7 +228,7 @@ impl UserService {
         }
         // Lag-tolerant: a replica serves user search when one is healthy.
         Ok(self
-            .db
+            .reads
             .read_with_fallback(|pool| async move {
                 users::search_by_prefix(&pool, prefix, limit).await
             })

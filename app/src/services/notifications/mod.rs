@@ -15,6 +15,7 @@ pub mod resolve;
 pub mod worker;
 
 use chrono::Utc;
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use self::{outbox::Outbox, relay::Relay, worker::Worker};
@@ -59,7 +60,10 @@ pub struct ListQuery {
 /// The notification service.
 #[derive(Clone)]
 pub struct NotificationService {
-    db: Db,
+    /// The primary: the pipeline, every change, and counts read right after one.
+    db: PgPool,
+    /// Lag-tolerant reads (the list, the unread count) may go to a replica.
+    reads: Db,
     bus: EventBus,
     queue: JobQueue,
     outbox: Outbox,
@@ -78,7 +82,8 @@ impl NotificationService {
         config: NotificationConfig,
     ) -> Self {
         Self {
-            db,
+            db: db.primary().clone(),
+            reads: db,
             bus,
             queue,
             outbox,
@@ -94,17 +99,13 @@ impl NotificationService {
 
     /// A relay from this process's outbox to the queue.
     pub fn relay(&self) -> Relay {
-        Relay::new(
-            self.db.primary().clone(),
-            self.queue.clone(),
-            self.outbox.clone(),
-        )
+        Relay::new(self.db.clone(), self.queue.clone(), self.outbox.clone())
     }
 
     /// A consumer of the configured queue.
     pub fn worker(&self) -> Worker {
         Worker::new(
-            self.db.primary().clone(),
+            self.db.clone(),
             self.queue.clone(),
             self.bus.clone(),
             &self.config.queue,
@@ -146,7 +147,7 @@ impl NotificationService {
         };
         // A listing: a replica may serve it (live pushes carry what is newer).
         let mut items = self
-            .db
+            .reads
             .read_with_fallback(|pool| async move { notifications::page(&pool, page).await })
             .await?;
         let more = items.len() as i64 > limit;
@@ -163,7 +164,7 @@ impl NotificationService {
         let user = auth.user_id;
         Ok(UnreadCount {
             unread_count: self
-                .db
+                .reads
                 .read_with_fallback(
                     |pool| async move { notifications::unread_count(&pool, user).await },
                 )
@@ -173,7 +174,7 @@ impl NotificationService {
 
     /// Marks one of the caller's notifications read.
     pub async fn mark_read(&self, auth: Authenticated, id: Uuid) -> ServiceResult<UnreadCount> {
-        if !notifications::mark_read(self.db.primary(), auth.user_id, id).await? {
+        if !notifications::mark_read(&self.db, auth.user_id, id).await? {
             return Err(not_found());
         }
         self.count_changed(auth.user_id).await
@@ -181,13 +182,13 @@ impl NotificationService {
 
     /// Marks all of the caller's notifications read.
     pub async fn mark_all_read(&self, auth: Authenticated) -> ServiceResult<UnreadCount> {
-        notifications::mark_all_read(self.db.primary(), auth.user_id).await?;
+        notifications::mark_all_read(&self.db, auth.user_id).await?;
         self.count_changed(auth.user_id).await
     }
 
     /// Deletes one of the caller's notifications.
     pub async fn delete(&self, auth: Authenticated, id: Uuid) -> ServiceResult<UnreadCount> {
-        if !notifications::delete(self.db.primary(), auth.user_id, id).await? {
+        if !notifications::delete(&self.db, auth.user_id, id).await? {
             return Err(not_found());
         }
         self.count_changed(auth.user_id).await
@@ -195,17 +196,17 @@ impl NotificationService {
 
     /// Deletes every read notification of the caller.
     pub async fn delete_read(&self, auth: Authenticated) -> ServiceResult<UnreadCount> {
-        notifications::delete_read(self.db.primary(), auth.user_id).await?;
+        notifications::delete_read(&self.db, auth.user_id).await?;
         // Read right after the write: from the primary.
         Ok(UnreadCount {
-            unread_count: notifications::unread_count(self.db.primary(), auth.user_id).await?,
+            unread_count: notifications::unread_count(&self.db, auth.user_id).await?,
         })
     }
 
     /// After the caller read a room up to `seq`: the notifications pointing into what they
     /// read are read too, so the bell agrees with what they have seen.
     pub async fn room_read(&self, user: Uuid, room: Uuid, seq: i64) -> ServiceResult<()> {
-        if notifications::mark_read_in_room(self.db.primary(), user, room, seq).await? > 0 {
+        if notifications::mark_read_in_room(&self.db, user, room, seq).await? > 0 {
             self.count_changed(user).await?;
         }
         Ok(())
@@ -213,7 +214,7 @@ impl NotificationService {
 
     /// The caller's preferences.
     pub async fn preferences(&self, auth: Authenticated) -> ServiceResult<NotificationPreferences> {
-        Ok(notification_prefs::preferences(self.db.primary(), auth.user_id).await?)
+        Ok(notification_prefs::preferences(&self.db, auth.user_id).await?)
     }
 
     /// Replaces the caller's preferences; returns them as stored.
@@ -223,7 +224,7 @@ impl NotificationService {
         prefs: NotificationPreferences,
     ) -> ServiceResult<NotificationPreferences> {
         let prefs = prefs.validated(Utc::now())?;
-        notification_prefs::save_preferences(self.db.primary(), auth.user_id, &prefs).await?;
+        notification_prefs::save_preferences(&self.db, auth.user_id, &prefs).await?;
         Ok(prefs)
     }
 
@@ -234,10 +235,9 @@ impl NotificationService {
         room: Uuid,
     ) -> ServiceResult<RoomNotificationSettings> {
         self.rooms.require(auth, room, Role::Member).await?;
-        let (level, muted) =
-            notification_prefs::room_settings(self.db.primary(), room, auth.user_id)
-                .await?
-                .ok_or_else(super::rooms::not_found)?;
+        let (level, muted) = notification_prefs::room_settings(&self.db, room, auth.user_id)
+            .await?
+            .ok_or_else(super::rooms::not_found)?;
         Ok(RoomNotificationSettings {
             room_id: room,
             level,
@@ -253,8 +253,7 @@ impl NotificationService {
         level: RoomNotifyLevel,
     ) -> ServiceResult<RoomNotificationSettings> {
         self.rooms.require(auth, room, Role::Member).await?;
-        if !notification_prefs::set_room_level(self.db.primary(), room, auth.user_id, level).await?
-        {
+        if !notification_prefs::set_room_level(&self.db, room, auth.user_id, level).await? {
             return Err(super::rooms::not_found());
         }
         self.room_settings(auth, room).await
@@ -262,7 +261,7 @@ impl NotificationService {
 
     /// Tells the user's other tabs and devices the new count.
     async fn count_changed(&self, user: Uuid) -> ServiceResult<UnreadCount> {
-        let unread_count = notifications::unread_count(self.db.primary(), user).await?;
+        let unread_count = notifications::unread_count(&self.db, user).await?;
         push::count(&self.bus, user, unread_count).await;
         Ok(UnreadCount { unread_count })
     }
