@@ -101,6 +101,7 @@ EOF
 }
 
 start_server() { # DIR NAME
+  as_pg "$BIN/pg_ctl" -D "$1/$2" status >/dev/null 2>&1 && return 0
   quiet as_pg "$BIN/pg_ctl" -D "$1/$2" -l "$1/$2.log" -w -t 60 -s start ||
     die "the $2 did not start; see $1/$2.log"
 }
@@ -130,6 +131,8 @@ start() {
     settings "$primary_port" | as_pg tee -a "$dir/primary/postgresql.conf" >/dev/null
     printf '%s\n' "$primary_port" | as_pg tee "$dir/primary.port" >/dev/null
   fi
+  [ "$(port_of "$dir" primary)" = "$primary_port" ] ||
+    die "$dir holds a pair on other ports (primary $(port_of "$dir" primary)); stop it first"
   start_server "$dir" primary
   wait_for 60 "the primary did not accept connections" accepts "$(port_of "$dir" primary)"
   if [ ! -f "$dir/replica/PG_VERSION" ]; then
@@ -139,6 +142,8 @@ start() {
     printf 'port = %s\n' "$replica_port" | as_pg tee -a "$dir/replica/postgresql.conf" >/dev/null
     printf '%s\n' "$replica_port" | as_pg tee "$dir/replica.port" >/dev/null
   fi
+  [ "$(port_of "$dir" replica)" = "$replica_port" ] ||
+    die "$dir holds a pair on other ports (replica $(port_of "$dir" replica)); stop it first"
   start_replica "$dir"
 }
 
