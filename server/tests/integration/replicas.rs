@@ -394,6 +394,19 @@ async fn catch_up_is_never_served_stale() {
         .collect();
     assert_eq!(seqs, [first, second]);
     assert_eq!(t.replica_state().stale_reads, stale_before + 1);
+
+    // A room or an account the replica does not have yet is found on the primary.
+    let fresh = t.create_room("Created during the pause").await;
+    let preview = t
+        .get(&format!("/api/v1/rooms/{fresh}/preview"))
+        .await
+        .json();
+    assert_eq!(preview["name"], "Created during the pause", "{preview}");
+    let newcomer = t.app.register("nora", "replica-test-password").await;
+    let id = newcomer["user"]["id"].as_str().expect("user id");
+    let profile = t.get(&format!("/api/v1/users/{id}")).await.json();
+    assert_eq!(profile["username"], "nora", "{profile}");
+    assert_eq!(t.replica_state().stale_reads, stale_before + 3);
 }
 
 #[tokio::test]
