@@ -755,6 +755,117 @@ mod tests {
         assert!(!StoreError::Duplicate("x".into()).is_unavailable());
     }
 
+    fn lazy_pool() -> PgPool {
+        PgPoolOptions::new()
+            .connect_lazy("postgres://127.0.0.1:1/none")
+            .expect("lazy pool")
+    }
+
+    /// A handle with `n` replicas that are never probed; all start healthy.
+    fn with_replicas(n: usize) -> Db {
+        let replicas = (0..n)
+            .map(|i| Replica {
+                name: format!("replica{i}"),
+                url: "postgres://r/db".to_owned(),
+                pool: lazy_pool(),
+                probe_pool: lazy_pool(),
+                health: Mutex::new(Health::default()),
+                healthy: AtomicBool::new(false),
+                reads: AtomicU64::new(0),
+                fallbacks: AtomicU64::new(0),
+                stale_reads: AtomicU64::new(0),
+                skips: AtomicU64::new(0),
+            })
+            .collect::<Vec<_>>();
+        for r in &replicas {
+            r.apply(replaying(true, None), Instant::now(), MAX);
+        }
+        Db {
+            inner: Arc::new(Inner {
+                primary: lazy_pool(),
+                primary_probe: None,
+                replicas,
+                next: AtomicUsize::new(0),
+                max_lag: MAX,
+                primary_reads: AtomicU64::new(0),
+                prober: OnceLock::new(),
+            }),
+        }
+    }
+
+    fn reads(db: &Db) -> Vec<u64> {
+        db.pool_stats().iter().map(|s| s.reads).collect()
+    }
+
+    #[tokio::test]
+    async fn reads_rotate_over_healthy_replicas() {
+        let db = with_replicas(2);
+        for _ in 0..4 {
+            let _ = db.read();
+        }
+        assert_eq!(reads(&db), [0, 2, 2]);
+        db.inner.replicas[0].apply(Sample::Down("gone".into()), Instant::now(), MAX);
+        for _ in 0..2 {
+            let _ = db.read();
+        }
+        assert_eq!(reads(&db), [0, 2, 4]);
+        db.inner.replicas[1].apply(Sample::Down("gone".into()), Instant::now(), MAX);
+        let _ = db.read();
+        assert_eq!(
+            reads(&db),
+            [1, 2, 4],
+            "the primary when no replica is healthy"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_replica_failing_mid_read_is_marked_down_and_the_primary_answers() {
+        let db = with_replicas(1);
+        let calls = AtomicUsize::new(0);
+        let answer: Result<&str, sqlx::Error> = db
+            .read_with_fallback(|_| {
+                let call = calls.fetch_add(1, Ordering::Relaxed);
+                async move {
+                    match call {
+                        0 => Err(sqlx::Error::PoolTimedOut),
+                        _ => Ok("from the primary"),
+                    }
+                }
+            })
+            .await;
+        assert_eq!(answer.ok(), Some("from the primary"));
+        let state = &db.replica_states()[0];
+        assert!(!state.healthy);
+        assert_eq!((state.fallbacks, state.skips, state.reads), (1, 1, 0));
+        assert_eq!(reads(&db), [1, 0]);
+    }
+
+    #[tokio::test]
+    async fn query_errors_are_not_retried_and_stale_answers_are() {
+        let db = with_replicas(1);
+        let wrong: Result<(), sqlx::Error> = db
+            .read_with_fallback(|_| async { Err(sqlx::Error::RowNotFound) })
+            .await;
+        assert!(matches!(wrong, Err(sqlx::Error::RowNotFound)));
+        assert_eq!(reads(&db), [0, 0], "nobody served it");
+        assert!(db.replica_states()[0].healthy);
+
+        let calls = AtomicUsize::new(0);
+        let fresh: Result<Option<u8>, sqlx::Error> = db
+            .read_checked(
+                |_| {
+                    let call = calls.fetch_add(1, Ordering::Relaxed);
+                    async move { Ok((call > 0).then_some(1)) }
+                },
+                Option::is_some,
+            )
+            .await;
+        assert_eq!(fresh.ok().flatten(), Some(1));
+        let state = &db.replica_states()[0];
+        assert_eq!((state.stale_reads, state.healthy), (1, true));
+        assert_eq!(reads(&db), [1, 0]);
+    }
+
     #[tokio::test]
     async fn without_replicas_every_read_goes_to_the_primary() {
         let pool = PgPoolOptions::new()
