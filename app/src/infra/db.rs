@@ -88,6 +88,21 @@ pub fn redact_replica_url(url: &str) -> String {
     }
 }
 
+/// `text` with any URL in it redacted, so a driver message cannot carry a password into
+/// logs or `/readyz`.
+fn scrub(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            if word.contains("://") {
+                redact_replica_url(word)
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// An error that may mean the server behind a pool is unusable (rather than the query being
 /// wrong), so the read is worth retrying on the primary.
 pub trait ReadError: std::fmt::Display {
@@ -320,7 +335,7 @@ impl Replica {
         .fetch_one(&self.probe_pool);
         match tokio::time::timeout(REPLICA_TIMEOUT, query).await {
             Err(_) => Sample::Down(format!("no answer within {REPLICA_TIMEOUT:?}")),
-            Ok(Err(e)) => Sample::Down(e.to_string()),
+            Ok(Err(e)) => Sample::Down(scrub(&e.to_string())),
             Ok(Ok((false, _, _))) => Sample::Down("not in recovery (not a replica)".to_owned()),
             Ok(Ok((true, caught_up, age))) => Sample::Replaying {
                 caught_up: caught_up.unwrap_or(false),
@@ -533,7 +548,7 @@ impl Db {
                 Err(e) if e.is_unavailable() => {
                     replica.fallbacks.fetch_add(1, Ordering::Relaxed);
                     replica.apply(
-                        Sample::Down(e.to_string()),
+                        Sample::Down(scrub(&e.to_string())),
                         Instant::now(),
                         self.inner.max_lag,
                     );
@@ -744,6 +759,10 @@ mod tests {
         assert_eq!(
             redact_replica_url("postgres://r1/parley"),
             "postgres://r1/parley"
+        );
+        assert_eq!(
+            scrub("cannot reach postgres://app:pw@r1/db now"),
+            "cannot reach postgres://app:***@r1/db now"
         );
     }
 
