@@ -361,14 +361,21 @@ struct Inner {
     next: AtomicUsize,
     max_lag: Duration,
     primary_reads: AtomicU64,
+    /// Held by the probe round in progress, so rounds never interleave.
+    probing: tokio::sync::Mutex<()>,
     prober: OnceLock<AbortOnDrop>,
 }
 
 impl Inner {
     /// Samples every replica once (concurrently) and applies the results. When the primary's
     /// position cannot be read, lag cannot be measured and the replicas keep their state.
+    /// A call during a round waits for that round instead of starting another.
     async fn probe(&self) {
         let Some(primary_probe) = &self.primary_probe else {
+            return;
+        };
+        let Ok(_round) = self.probing.try_lock() else {
+            let _ = self.probing.lock().await;
             return;
         };
         let now = Instant::now();
@@ -425,6 +432,7 @@ impl Db {
                 next: AtomicUsize::new(0),
                 max_lag: Duration::ZERO,
                 primary_reads: AtomicU64::new(0),
+                probing: tokio::sync::Mutex::new(()),
                 prober: OnceLock::new(),
             }),
         }
@@ -483,6 +491,7 @@ impl Db {
             next: AtomicUsize::new(0),
             max_lag,
             primary_reads: AtomicU64::new(0),
+            probing: tokio::sync::Mutex::new(()),
             prober: OnceLock::new(),
         });
         inner.probe().await;
@@ -807,6 +816,7 @@ mod tests {
                 next: AtomicUsize::new(0),
                 max_lag: MAX,
                 primary_reads: AtomicU64::new(0),
+                probing: tokio::sync::Mutex::new(()),
                 prober: OnceLock::new(),
             }),
         }
