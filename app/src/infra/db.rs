@@ -10,6 +10,7 @@
 //! is back, with one log line per change.
 
 use std::{
+    collections::VecDeque,
     future::Future,
     str::FromStr,
     sync::{
@@ -186,8 +187,9 @@ pub struct ReplicaState {
 pub enum Sample {
     /// It answered as a server in recovery.
     Replaying {
-        /// Its replay position had reached the primary's position read just before.
-        caught_up: bool,
+        /// How long ago the primary was at the position it has replayed: zero when it has
+        /// reached the primary's position read just before (see [`position_lag`]).
+        position_lag: Option<Duration>,
         /// Time since the last transaction it replayed committed on the primary, if any.
         replay_age: Option<Duration>,
     },
@@ -214,43 +216,27 @@ pub struct Health {
     pub lag: Option<Duration>,
     /// Why it is skipped, while it is.
     pub reason: Option<String>,
-    /// When it was last seen caught up with the primary.
-    caught_up_at: Option<Instant>,
 }
 
 impl Health {
-    /// Applies a sample taken at `now` (when the primary's position was read); returns the
-    /// transition to log, if the replica's usability changed.
+    /// Applies a sample; returns the transition to log, if the replica's usability changed.
     ///
-    /// A replica that replayed up to the primary's position has no lag. Otherwise its lag is
-    /// at most the age of the last transaction it replayed, and at most the time since it was
-    /// last seen caught up (which keeps an idle primary's old last commit from counting).
-    pub fn observe(
-        &mut self,
-        sample: Sample,
-        now: Instant,
-        max_lag: Duration,
-    ) -> Option<Transition> {
+    /// Its lag is at most how long ago the primary was at the position it replayed (zero
+    /// when it has everything the primary had a moment ago), and at most the age of the last
+    /// transaction it replayed: whichever bound is smaller. The first keeps an idle primary's
+    /// old last commit from counting as lag; the second covers a replica behind every
+    /// position still remembered.
+    pub fn observe(&mut self, sample: Sample, max_lag: Duration) -> Option<Transition> {
         let (healthy, reason) = match sample {
             Sample::Down(why) => {
                 self.lag = None;
                 (false, format!("unreachable: {why}"))
             }
             Sample::Replaying {
-                caught_up: true, ..
-            } => {
-                self.caught_up_at = Some(now);
-                self.lag = Some(Duration::ZERO);
-                (true, String::new())
-            }
-            Sample::Replaying {
-                caught_up: false,
+                position_lag,
                 replay_age,
             } => {
-                let since_caught_up = self
-                    .caught_up_at
-                    .map(|at| now.saturating_duration_since(at));
-                self.lag = match (replay_age, since_caught_up) {
+                self.lag = match (position_lag, replay_age) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
                 };
@@ -280,6 +266,26 @@ impl Health {
     }
 }
 
+/// A WAL position such as `16/B374D848` as a number, for comparing positions.
+pub fn parse_lsn(text: &str) -> Option<u64> {
+    let (high, low) = text.split_once('/')?;
+    Some((u64::from_str_radix(high, 16).ok()? << 32) | u64::from_str_radix(low, 16).ok()?)
+}
+
+/// How long ago the primary was at a position the replica has replayed, given the primary's
+/// positions read at recent probes (oldest first, the last one read `now`): zero when it has
+/// replayed up to the newest one; `None` when it is behind all of them.
+pub fn position_lag(replayed: u64, now: Instant, primary: &[(Instant, u64)]) -> Option<Duration> {
+    primary
+        .iter()
+        .rev()
+        .find(|(_, position)| *position <= replayed)
+        .map(|(at, _)| now.saturating_duration_since(*at))
+}
+
+/// Primary positions kept for [`position_lag`]: a minute of probes.
+const POSITION_HISTORY: usize = 64;
+
 /// The next index at or after `start` (cyclically) for which `usable` holds.
 pub fn round_robin(len: usize, start: usize, usable: impl Fn(usize) -> bool) -> Option<usize> {
     (0..len).map(|i| (start + i) % len).find(|&i| usable(i))
@@ -300,10 +306,10 @@ struct Replica {
 }
 
 impl Replica {
-    fn apply(&self, sample: Sample, now: Instant, max_lag: Duration) {
+    fn apply(&self, sample: Sample, max_lag: Duration) {
         let transition = {
             let mut health = self.health.lock().unwrap_or_else(|e| e.into_inner());
-            let t = health.observe(sample, now, max_lag);
+            let t = health.observe(sample, max_lag);
             self.healthy
                 .store(health.healthy == Some(true), Ordering::Relaxed);
             t
@@ -325,20 +331,22 @@ impl Replica {
         }
     }
 
-    async fn sample(&self, primary_lsn: &str) -> Sample {
-        let query = sqlx::query_as::<_, (bool, Option<bool>, Option<f64>)>(
-            "SELECT pg_is_in_recovery(), \
-                    pg_last_wal_replay_lsn() >= $1::pg_lsn, \
+    /// Samples the replica `now`, just after reading the primary's positions `primary`.
+    async fn sample(&self, now: Instant, primary: &[(Instant, u64)]) -> Sample {
+        let query = sqlx::query_as::<_, (bool, Option<String>, Option<f64>)>(
+            "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, \
                     EXTRACT(EPOCH FROM (now() - pg_last_xact_replay_timestamp()))::float8",
         )
-        .bind(primary_lsn)
         .fetch_one(&self.probe_pool);
         match tokio::time::timeout(REPLICA_TIMEOUT, query).await {
             Err(_) => Sample::Down(format!("no answer within {REPLICA_TIMEOUT:?}")),
             Ok(Err(e)) => Sample::Down(scrub(&e.to_string())),
             Ok(Ok((false, _, _))) => Sample::Down("not in recovery (not a replica)".to_owned()),
-            Ok(Ok((true, caught_up, age))) => Sample::Replaying {
-                caught_up: caught_up.unwrap_or(false),
+            Ok(Ok((true, replayed, age))) => Sample::Replaying {
+                position_lag: replayed
+                    .as_deref()
+                    .and_then(parse_lsn)
+                    .and_then(|replayed| position_lag(replayed, now, primary)),
                 replay_age: age.map(|s| Duration::from_secs_f64(s.max(0.0))),
             },
         }
@@ -361,8 +369,9 @@ struct Inner {
     next: AtomicUsize,
     max_lag: Duration,
     primary_reads: AtomicU64,
-    /// Held by the probe round in progress, so rounds never interleave.
-    probing: tokio::sync::Mutex<()>,
+    /// Held by the probe round in progress, so rounds never interleave; holds the primary's
+    /// positions read at recent rounds (oldest first).
+    probing: tokio::sync::Mutex<VecDeque<(Instant, u64)>>,
     prober: OnceLock<AbortOnDrop>,
 }
 
@@ -374,7 +383,7 @@ impl Inner {
         let Some(primary_probe) = &self.primary_probe else {
             return;
         };
-        let Ok(_round) = self.probing.try_lock() else {
+        let Ok(mut history) = self.probing.try_lock() else {
             let _ = self.probing.lock().await;
             return;
         };
@@ -382,16 +391,25 @@ impl Inner {
         let lsn = sqlx::query_scalar::<_, String>("SELECT pg_current_wal_lsn()::text")
             .fetch_one(primary_probe);
         let lsn = match tokio::time::timeout(REPLICA_TIMEOUT, lsn).await {
-            Ok(Ok(lsn)) => lsn,
+            Ok(Ok(lsn)) => parse_lsn(&lsn),
             Ok(Err(e)) => {
                 tracing::debug!(error = %e, "cannot read the primary's WAL position");
                 return;
             }
             Err(_) => return,
         };
-        let samples = futures::future::join_all(self.replicas.iter().map(|r| r.sample(&lsn))).await;
+        let Some(lsn) = lsn else {
+            return;
+        };
+        if history.len() == POSITION_HISTORY {
+            history.pop_front();
+        }
+        history.push_back((now, lsn));
+        let primary = history.make_contiguous();
+        let samples =
+            futures::future::join_all(self.replicas.iter().map(|r| r.sample(now, primary))).await;
         for (replica, sample) in self.replicas.iter().zip(samples) {
-            replica.apply(sample, now, self.max_lag);
+            replica.apply(sample, self.max_lag);
         }
     }
 
@@ -432,7 +450,7 @@ impl Db {
                 next: AtomicUsize::new(0),
                 max_lag: Duration::ZERO,
                 primary_reads: AtomicU64::new(0),
-                probing: tokio::sync::Mutex::new(()),
+                probing: tokio::sync::Mutex::new(VecDeque::new()),
                 prober: OnceLock::new(),
             }),
         }
@@ -491,7 +509,7 @@ impl Db {
             next: AtomicUsize::new(0),
             max_lag,
             primary_reads: AtomicU64::new(0),
-            probing: tokio::sync::Mutex::new(()),
+            probing: tokio::sync::Mutex::new(VecDeque::new()),
             prober: OnceLock::new(),
         });
         inner.probe().await;
@@ -556,11 +574,7 @@ impl Db {
                 }
                 Err(e) if e.is_unavailable() => {
                     replica.fallbacks.fetch_add(1, Ordering::Relaxed);
-                    replica.apply(
-                        Sample::Down(scrub(&e.to_string())),
-                        Instant::now(),
-                        self.inner.max_lag,
-                    );
+                    replica.apply(Sample::Down(scrub(&e.to_string())), self.inner.max_lag);
                 }
                 Err(e) => return Err(e),
             }
@@ -658,25 +672,26 @@ mod tests {
 
     const MAX: Duration = Duration::from_secs(5);
 
-    fn replaying(caught_up: bool, age: Option<u64>) -> Sample {
+    /// A sample: the primary was at the replayed position `position` seconds ago (`Some(0)`:
+    /// caught up); the last replayed commit is `age` seconds old.
+    fn replaying(position: Option<u64>, age: Option<u64>) -> Sample {
         Sample::Replaying {
-            caught_up,
+            position_lag: position.map(Duration::from_secs),
             replay_age: age.map(Duration::from_secs),
         }
     }
 
     #[test]
     fn the_first_sample_is_always_a_transition() {
-        let now = Instant::now();
         let mut up = Health::default();
         assert_eq!(
-            up.observe(replaying(true, None), now, MAX),
+            up.observe(replaying(Some(0), None), MAX),
             Some(Transition::Usable)
         );
         assert_eq!(up.lag, Some(Duration::ZERO));
         let mut down = Health::default();
         assert!(matches!(
-            down.observe(Sample::Down("refused".into()), now, MAX),
+            down.observe(Sample::Down("refused".into()), MAX),
             Some(Transition::Skipped(reason)) if reason.contains("refused")
         ));
         assert_eq!(down.healthy, Some(false));
@@ -684,18 +699,17 @@ mod tests {
 
     #[test]
     fn transitions_are_reported_once_each() {
-        let now = Instant::now();
         let mut h = Health::default();
-        assert!(h.observe(replaying(true, None), now, MAX).is_some());
-        assert_eq!(h.observe(replaying(true, Some(100)), now, MAX), None);
+        assert!(h.observe(replaying(Some(0), None), MAX).is_some());
+        assert_eq!(h.observe(replaying(Some(0), Some(100)), MAX), None);
         assert!(matches!(
-            h.observe(Sample::Down("gone".into()), now, MAX),
+            h.observe(Sample::Down("gone".into()), MAX),
             Some(Transition::Skipped(_))
         ));
-        assert_eq!(h.observe(Sample::Down("still gone".into()), now, MAX), None);
+        assert_eq!(h.observe(Sample::Down("still gone".into()), MAX), None);
         assert_eq!(h.reason.as_deref(), Some("unreachable: still gone"));
         assert_eq!(
-            h.observe(replaying(true, None), now, MAX),
+            h.observe(replaying(Some(0), None), MAX),
             Some(Transition::Usable)
         );
         assert_eq!(h.reason, None);
@@ -704,47 +718,64 @@ mod tests {
     #[test]
     fn a_caught_up_replica_has_no_lag_however_old_its_last_replay() {
         let mut h = Health::default();
-        h.observe(replaying(true, Some(3600)), Instant::now(), MAX);
+        h.observe(replaying(Some(0), Some(3600)), MAX);
         assert_eq!(h.healthy, Some(true));
         assert_eq!(h.lag, Some(Duration::ZERO));
     }
 
     #[test]
-    fn lag_is_bounded_by_the_time_since_last_caught_up() {
-        let start = Instant::now();
+    fn lag_is_the_smaller_bound() {
         let mut h = Health::default();
-        h.observe(replaying(true, None), start, MAX);
         // The primary was idle for an hour, then wrote: the last replayed commit is old, but
-        // the replica was level a second ago.
-        let later = start + Duration::from_secs(1);
-        assert_eq!(h.observe(replaying(false, Some(3600)), later, MAX), None);
+        // the replica has what the primary had a second ago.
+        assert_eq!(
+            h.observe(replaying(Some(1), Some(3600)), MAX),
+            Some(Transition::Usable)
+        );
         assert_eq!(h.lag, Some(Duration::from_secs(1)));
-        // Still behind six seconds after it was last level: skipped.
-        let much_later = start + Duration::from_secs(6);
         assert!(matches!(
-            h.observe(replaying(false, Some(3600)), much_later, MAX),
+            h.observe(replaying(Some(6), Some(3600)), MAX),
             Some(Transition::Skipped(reason)) if reason.contains("behind")
         ));
         assert_eq!(h.lag, Some(Duration::from_secs(6)));
-    }
-
-    #[test]
-    fn lag_is_the_replay_age_when_it_was_never_seen_level() {
-        let now = Instant::now();
-        let mut h = Health::default();
-        h.observe(replaying(false, Some(2)), now, MAX);
+        // Behind every remembered position: the replay age bounds it.
+        h.observe(replaying(None, Some(2)), MAX);
         assert_eq!(
             (h.healthy, h.lag),
             (Some(true), Some(Duration::from_secs(2)))
         );
-        h.observe(replaying(false, Some(9)), now, MAX);
-        assert_eq!(
-            (h.healthy, h.lag),
-            (Some(false), Some(Duration::from_secs(9)))
-        );
         let mut unknown = Health::default();
-        unknown.observe(replaying(false, None), now, MAX);
+        unknown.observe(replaying(None, None), MAX);
         assert_eq!((unknown.healthy, unknown.lag), (Some(false), None));
+    }
+
+    #[test]
+    fn position_lag_is_how_long_ago_the_primary_was_where_the_replica_is() {
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let primary = [(at(0), 100), (at(1), 200), (at(2), 200), (at(3), 300)];
+        let now = at(3);
+        assert_eq!(position_lag(300, now, &primary), Some(Duration::ZERO));
+        assert_eq!(position_lag(350, now, &primary), Some(Duration::ZERO));
+        // Between 200 and 300: it has everything the primary had at 2 s.
+        assert_eq!(
+            position_lag(250, now, &primary),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            position_lag(100, now, &primary),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(position_lag(99, now, &primary), None);
+        assert_eq!(position_lag(1, now, &[]), None);
+    }
+
+    #[test]
+    fn wal_positions_parse_as_numbers() {
+        assert_eq!(parse_lsn("0/0"), Some(0));
+        assert_eq!(parse_lsn("16/B374D848"), Some((0x16 << 32) | 0xB374_D848));
+        assert!(parse_lsn("1/FFFFFFFF") < parse_lsn("2/0"));
+        assert_eq!(parse_lsn("nope"), None);
     }
 
     #[test]
@@ -806,7 +837,7 @@ mod tests {
             })
             .collect::<Vec<_>>();
         for r in &replicas {
-            r.apply(replaying(true, None), Instant::now(), MAX);
+            r.apply(replaying(Some(0), None), MAX);
         }
         Db {
             inner: Arc::new(Inner {
@@ -816,7 +847,7 @@ mod tests {
                 next: AtomicUsize::new(0),
                 max_lag: MAX,
                 primary_reads: AtomicU64::new(0),
-                probing: tokio::sync::Mutex::new(()),
+                probing: tokio::sync::Mutex::new(VecDeque::new()),
                 prober: OnceLock::new(),
             }),
         }
@@ -833,12 +864,12 @@ mod tests {
             let _ = db.read();
         }
         assert_eq!(reads(&db), [0, 2, 2]);
-        db.inner.replicas[0].apply(Sample::Down("gone".into()), Instant::now(), MAX);
+        db.inner.replicas[0].apply(Sample::Down("gone".into()), MAX);
         for _ in 0..2 {
             let _ = db.read();
         }
         assert_eq!(reads(&db), [0, 2, 4]);
-        db.inner.replicas[1].apply(Sample::Down("gone".into()), Instant::now(), MAX);
+        db.inner.replicas[1].apply(Sample::Down("gone".into()), MAX);
         let _ = db.read();
         assert_eq!(
             reads(&db),
