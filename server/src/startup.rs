@@ -55,12 +55,7 @@ pub async fn serve(config: Config) -> Result<(), StartupError> {
         .bus
         .wait_until_subscribed(std::time::Duration::from_secs(2))
         .await;
-    for check in readiness(&infra)
-        .await
-        .checks
-        .iter()
-        .filter(|c| !c.ok && !c.degraded)
-    {
+    for check in readiness(&infra).await.checks.iter().filter(|c| !c.ok) {
         tracing::warn!(
             backend = %check.name,
             error = check.error.as_deref().unwrap_or(""),
