@@ -19,7 +19,7 @@ use crate::{pwa::offline::RETRY_SCRIPT, state::AppState};
 /// Browser features the app does not use: no page of the site may ask for them.
 const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), camera=(), display-capture=(), \
      geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), \
-     usb=(), serial=(), hid=(), bluetooth=(), xr-spatial-tracking=(), interest-cohort=()";
+     usb=(), serial=(), hid=(), xr-spatial-tracking=()";
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 const CSP: HeaderName = header::CONTENT_SECURITY_POLICY;
 

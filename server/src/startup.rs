@@ -51,13 +51,18 @@ pub async fn serve(config: Config) -> Result<(), StartupError> {
     let addr = config.site_addr;
     let pwa = PwaConfig::from_env().map_err(StartupError::Setting)?;
     let infra = Infra::connect(config).await?;
-    db::migrate(&infra.db).await?;
+    db::migrate(infra.db.primary()).await?;
     tracing::info!("backends: {}", infra.describe());
     infra
         .bus
         .wait_until_subscribed(std::time::Duration::from_secs(2))
         .await;
-    for check in readiness(&infra).await.checks.iter().filter(|c| !c.ok) {
+    for check in readiness(&infra)
+        .await
+        .checks
+        .iter()
+        .filter(|c| !c.ok && !c.degraded)
+    {
         tracing::warn!(
             backend = %check.name,
             error = check.error.as_deref().unwrap_or(""),
@@ -148,7 +153,7 @@ impl Stopper {
 /// apart from the web servers. Applies migrations first, like `serve`.
 pub async fn worker(config: Config) -> Result<(), StartupError> {
     let infra = Infra::connect(config).await?;
-    db::migrate(&infra.db).await?;
+    db::migrate(infra.db.primary()).await?;
     tracing::info!("backends: {}", infra.describe());
     let services = Services::new(infra.clone());
     let (stop_metrics, metrics) = stopper();

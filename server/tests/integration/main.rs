@@ -14,6 +14,7 @@ mod migrations;
 mod notifications;
 mod presence;
 mod pwa;
+mod replicas;
 mod rest_api;
 mod rest_auth;
 mod rest_messages;
