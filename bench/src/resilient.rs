@@ -51,9 +51,10 @@ const TOKEN_RENEW_AFTER: Duration = Duration::from_secs(10 * 60);
 const RETRY_AFTER_REFUSAL: Duration = Duration::from_secs(1);
 /// How often unacknowledged sends and unfilled gaps are looked at.
 const TICK: Duration = Duration::from_millis(250);
-/// How long a gap known only from an `ack` may stay before it is filled from history (the
-/// event normally follows its ack within milliseconds).
-const GAP_GRACE: Duration = Duration::from_millis(750);
+/// How long a gap known only from an `ack` or a `subscribed` may stay before it is filled
+/// from history (the event normally follows its ack within milliseconds, but under load the
+/// tail reaches a second).
+const GAP_GRACE: Duration = Duration::from_secs(2);
 /// History page size (the API's maximum).
 const HISTORY_PAGE: u32 = 100;
 /// Tries of one history fill before it gives up (the next tick starts another if needed).
