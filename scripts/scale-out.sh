@@ -11,7 +11,7 @@
 #
 # Environment:
 #   PARLEY_SERVER_BIN          server binary (default: $CARGO_TARGET_DIR/debug/server, built)
-#   PARLEY_BENCH_BIN           bench binary (default: $CARGO_TARGET_DIR/release/bench, built)
+#   PARLEY_BENCH_BIN           bench binary (default: $CARGO_TARGET_DIR/debug/bench, built)
 #   PARLEY_PG_PAIR             the pg-pair script (default: scripts/pg-pair.sh)
 #   SCALE_OUT_NO_REPLICA=1     no pg pair: a scratch database on the machine's PostgreSQL
 #                              (127.0.0.1:5432) and no DATABASE_READ_URL
@@ -20,6 +20,7 @@
 #   SCALE_OUT_KEEP=1           keep the run directory (logs, reports, metrics) after exit
 #   SCALE_OUT_PORT             the instances' HTTP port (default 3000), SCALE_OUT_METRICS_PORT
 #                              their metrics port (default 9100); hosts are 127.0.0.2-4
+#   SCALE_OUT_BENCH_ARGS       more `bench run` options (e.g. "--token-renew-after 5")
 #   REDIS_URL, AMQP_URL        as for the server (defaults: the machine's)
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -29,7 +30,7 @@ case "${1:-}" in
   --short) MODE=short ;;
   "") ;;
   -h | --help)
-    sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
   *) die "usage: $0 [--short]" ;;
@@ -151,9 +152,10 @@ else
 fi
 [ -x "$SERVER_BIN" ] || die "no server binary at $SERVER_BIN"
 if [ -z "${PARLEY_BENCH_BIN:-}" ]; then
-  log "building the bench (release)"
-  (cd "$ROOT" && cargo build -q -p bench --release)
-  BENCH_BIN="$CARGO_TARGET_DIR/release/bench"
+  # Debug is enough for a correctness gate, and shares its dependencies with the server's.
+  log "building the bench (debug)"
+  (cd "$ROOT" && cargo build -q -p bench)
+  BENCH_BIN="$CARGO_TARGET_DIR/debug/bench"
 else
   BENCH_BIN="$PARLEY_BENCH_BIN"
 fi
@@ -311,7 +313,7 @@ log "bench: $ROOMS rooms × $MEMBERS members, $RATE msg/s for $DURATION s throug
 ulimit -n 20000 2>/dev/null || true
 "$BENCH_BIN" run --server "127.0.0.1:$LB_PORT" --reconnect \
   --rooms "$ROOMS" --members "$MEMBERS" --rate "$RATE" --duration "$DURATION" --drain "$DRAIN" \
-  >"$RUN_DIR/bench.txt" 2>"$RUN_DIR/bench.log" &
+  ${SCALE_OUT_BENCH_ARGS:-} >"$RUN_DIR/bench.txt" 2>"$RUN_DIR/bench.log" &
 BENCH_PID=$!
 PIDS+=($!)
 

@@ -32,6 +32,8 @@ bench run    open one WebSocket per member over --rooms rooms of --members membe
                             while instances restart)
   --ack-timeout S           with --reconnect: resend a send not acknowledged after S seconds
                             (default 5)
+  --token-renew-after S     with --reconnect: renew a client's access token once it is S
+                            seconds old (default 600; access tokens live 900)
 
 bench idle   open --connections authenticated WebSockets over --users accounts, hold them
              (answering pings) and report server RSS before and after
@@ -93,6 +95,8 @@ pub struct RunArgs {
     pub reconnect: bool,
     /// With `reconnect`: how long a send may go unacknowledged before it is sent again.
     pub ack_timeout: Duration,
+    /// With `reconnect`: the age at which a client renews its access token.
+    pub token_renew_after: Duration,
 }
 
 /// `bench idle`.
@@ -180,6 +184,7 @@ impl Command {
                 drain: opts.seconds("drain", 15.0)?,
                 reconnect: opts.flag("reconnect"),
                 ack_timeout: opts.seconds("ack-timeout", 5.0)?,
+                token_renew_after: opts.seconds("token-renew-after", 600.0)?,
             })
         } else {
             Command::Idle(IdleArgs {
@@ -297,6 +302,7 @@ mod tests {
         };
         assert!(run.reconnect);
         assert_eq!(run.ack_timeout, Duration::from_millis(2500));
+        assert_eq!(run.token_renew_after, Duration::from_secs(600));
         assert!(matches!(
             parse(&["idle", "--reconnect"]),
             Err(BenchError::Usage(_))

@@ -171,6 +171,7 @@ pub fn reconnect_table(r: &ReconnectReport) -> String {
         ("disconnects", reasons(&r.disconnects)),
         ("connect failures", reasons(&r.connect_failures)),
         ("token renewals", r.token_renewals.to_string()),
+        ("token renewal failures", reasons(&r.token_failures)),
         ("misrouted", r.misrouted.to_string()),
         ("other error frames", r.other_errors.to_string()),
         (

@@ -45,8 +45,9 @@ const BACKOFF_CAP: Duration = Duration::from_secs(2);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longest wait for one REST call (history page, token renewal).
 const REST_TIMEOUT: Duration = Duration::from_secs(5);
-/// Access tokens live 15 minutes; renew them before reconnecting once they are this old.
-const TOKEN_RENEW_AFTER: Duration = Duration::from_secs(10 * 60);
+/// How long after a failed token renewal the next one is tried (a refused handshake asks
+/// for one at once).
+const RENEW_RETRY: Duration = Duration::from_secs(10);
 /// How long a refused send waits before it is tried again.
 const RETRY_AFTER_REFUSAL: Duration = Duration::from_secs(1);
 /// How often unacknowledged sends and unfilled gaps are looked at.
@@ -138,6 +139,8 @@ pub struct ReconnectReport {
     pub connect_failures: BTreeMap<String, u64>,
     /// Access tokens renewed (refresh, or sign-in again).
     pub token_renewals: u64,
+    /// Token renewals that failed, by reason (tried again later).
+    pub token_failures: BTreeMap<String, u64>,
     /// `error` frames not tied to a send, and unreadable frames.
     pub other_errors: u64,
     /// Messages of another room.
@@ -204,6 +207,8 @@ struct Shared {
     /// The accounts' password, when this run registered them (to sign in again).
     password: Option<String>,
     ack_timeout: Duration,
+    /// Renew a client's access token once it is this old (they live 15 minutes).
+    token_renew_after: Duration,
     epoch: Instant,
     progress: Progress,
 }
@@ -240,6 +245,7 @@ struct ClientLog {
     catch_ups: u64,
     reconnects: u64,
     token_renewals: u64,
+    token_failures: BTreeMap<String, u64>,
     disconnects: BTreeMap<String, u64>,
     connect_failures: BTreeMap<String, u64>,
     send_errors: BTreeMap<String, u64>,
@@ -282,6 +288,7 @@ pub async fn run(args: &RunArgs) -> Result<ReconnectReport> {
             .is_none()
             .then(|| names.password().to_owned()),
         ack_timeout: args.ack_timeout,
+        token_renew_after: args.token_renew_after,
         epoch: Instant::now(),
         progress: Progress::default(),
     });
@@ -427,6 +434,8 @@ struct Client {
     shared: Arc<Shared>,
     account: Account,
     token_at: Instant,
+    /// After a failed renewal, when to try the next one.
+    renew_not_before: Option<Instant>,
     log: ClientLog,
     fills: mpsc::UnboundedSender<Fill>,
     filling: bool,
@@ -491,9 +500,31 @@ impl Client {
         ));
     }
 
+    /// Whether the access token is old enough to renew.
+    fn token_old(&self) -> bool {
+        self.token_at.elapsed() >= self.shared.token_renew_after
+            && self.renew_not_before.is_none_or(|t| Instant::now() >= t)
+    }
+
+    /// Renews the access token (see [`try_renew_token`](Self::try_renew_token)); false, with
+    /// the failure counted, when that did not work.
+    async fn renew_token(&mut self) -> bool {
+        match self.try_renew_token().await {
+            Ok(()) => {
+                self.renew_not_before = None;
+                true
+            }
+            Err(e) => {
+                bump(&mut self.log.token_failures, reason(&e));
+                self.renew_not_before = Some(Instant::now() + RENEW_RETRY);
+                false
+            }
+        }
+    }
+
     /// Renews the access token: refresh, or sign in again when the refresh token is refused
     /// and the password is known.
-    async fn renew_token(&mut self) -> Result<()> {
+    async fn try_renew_token(&mut self) -> Result<()> {
         let mut api = Api::new(self.shared.server, None);
         let refreshed = timeout(REST_TIMEOUT, api.refresh(&self.account))
             .await
@@ -550,6 +581,7 @@ async fn client_task(
             catch_ups: 0,
             reconnects: 0,
             token_renewals: 0,
+            token_failures: BTreeMap::new(),
             disconnects: BTreeMap::new(),
             connect_failures: BTreeMap::new(),
             send_errors: BTreeMap::new(),
@@ -560,6 +592,7 @@ async fn client_task(
         shared,
         account,
         token_at: Instant::now(),
+        renew_not_before: None,
         fills: fill_tx,
         filling: false,
         gap_since: None,
@@ -569,14 +602,8 @@ async fn client_task(
     let mut renew = false;
     let mut ended = false;
     while !ended {
-        if renew || client.token_at.elapsed() >= TOKEN_RENEW_AFTER {
-            match client.renew_token().await {
-                Ok(()) => renew = false,
-                Err(e) => bump(
-                    &mut client.log.connect_failures,
-                    format!("token: {}", reason(&e)),
-                ),
-            }
+        if renew || client.token_old() {
+            renew = !client.renew_token().await;
         }
         let attempt = timeout(
             CONNECT_TIMEOUT,
@@ -753,6 +780,10 @@ async fn session(
             }
             _ = tick.tick() => {
                 flush = live;
+                // An open socket outlives its token, but history requests need a fresh one.
+                if client.token_old() {
+                    client.renew_token().await;
+                }
                 client.maybe_fill(Instant::now(), false);
             }
         }
@@ -857,6 +888,7 @@ fn summarise(
         disconnects: BTreeMap::new(),
         connect_failures: BTreeMap::new(),
         token_renewals: 0,
+        token_failures: BTreeMap::new(),
         other_errors: 0,
         misrouted: 0,
         latency: None,
@@ -897,6 +929,9 @@ fn summarise(
         }
         for (k, v) in log.connect_failures {
             *r.connect_failures.entry(k).or_insert(0) += v;
+        }
+        for (k, v) in log.token_failures {
+            *r.token_failures.entry(k).or_insert(0) += v;
         }
         for (k, v) in log.send_errors {
             *r.send_errors.entry(k).or_insert(0) += v;
