@@ -697,6 +697,8 @@ async fn session(
         return SessionEnd::Lost(format!("subscribe failed: {}", reason(&e)));
     }
     let mut order = SeqCheck::after(cursor);
+    // The subscription replays everything after the cursor: a gap seen before is its job now.
+    client.gap_since = None;
     let mut live = false;
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -716,11 +718,14 @@ async fn session(
                                     client.log.seq_regressions += order.regressions - before.1;
                                 }
                                 client.merge(&message, at_us);
-                                let hole = client.log.timeline.gap().is_some();
+                                // A message held beyond a hole: fetch what is missing at once.
+                                let hole = message.room_id == client.member.room_id
+                                    && message.seq > client.log.timeline.contiguous();
                                 client.maybe_fill(Instant::now(), hole);
                             }
                             Ok(ServerFrame::Subscribed { room_id, last_seq }) if room_id == client.member.room_id => {
                                 client.log.timeline.exists(last_seq);
+                                client.gap_since = None;
                                 live = true;
                                 backoff.reset();
                                 if !client.subscribed_once {
@@ -784,7 +789,9 @@ async fn session(
                 if client.token_old() {
                     client.renew_token().await;
                 }
-                client.maybe_fill(Instant::now(), false);
+                if live {
+                    client.maybe_fill(Instant::now(), false);
+                }
             }
         }
         if flush {
