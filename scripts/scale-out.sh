@@ -160,6 +160,9 @@ else
   BENCH_BIN="$PARLEY_BENCH_BIN"
 fi
 [ -x "$BENCH_BIN" ] || die "no bench binary at $BENCH_BIN"
+# The target directory is shared: another build may replace these files during the run.
+cp "$SERVER_BIN" "$RUN_DIR/server" && SERVER_BIN="$RUN_DIR/server"
+cp "$BENCH_BIN" "$RUN_DIR/bench" && BENCH_BIN="$RUN_DIR/bench"
 
 for host in "${HOSTS[@]}"; do
   port_open "$host" "$PORT" && die "$host:$PORT is in use (another scale-out run?); set SCALE_OUT_PORT"
@@ -375,7 +378,7 @@ BENCH_RC=0
 wait "$BENCH_PID" || BENCH_RC=$?
 note "bench exited with status $BENCH_RC"
 cat "$RUN_DIR/bench.txt"
-grep -E '^(bench:|  [0-9]+ s:)' "$RUN_DIR/bench.log" >&2 || true
+grep -E '^(bench:|  [0-9]+ s:|  draining )' "$RUN_DIR/bench.log" >&2 || true
 
 scrape after
 curl -s -m 3 "http://127.0.0.1:$STATS_PORT/stats;csv" >"$RUN_DIR/haproxy-stats.csv" 2>/dev/null || true

@@ -175,8 +175,10 @@ impl Outbox {
         );
     }
 
-    /// The sends to put on the wire now (never sent, or unanswered for `ack_timeout`, or
-    /// refused a while ago), marked as sent.
+    /// The sends to put on the wire now (never sent, unanswered for long enough, or refused
+    /// a while ago), marked as sent. The n-th attempt waits `ack_timeout` × 2ⁿ⁻¹ for its ack
+    /// (at most 8 × `ack_timeout`), so that a server that is slow rather than gone is not
+    /// buried under retries.
     pub fn due(&mut self, now: Instant, ack_timeout: Duration) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for (client_id, p) in &mut self.pending {
@@ -191,7 +193,8 @@ impl Outbox {
                     self.retried_sends += 1;
                 }
             }
-            p.next_try = Some(now + ack_timeout);
+            let wait = ack_timeout.saturating_mul(1 << (p.attempts - 1).min(3));
+            p.next_try = Some(now + wait);
             out.push((client_id.clone(), p.body.clone()));
         }
         out
@@ -369,6 +372,8 @@ mod tests {
         // c2 timed out: sent again, same client_id.
         let again = o.due(now + Duration::from_secs(6), timeout);
         assert_eq!(again, vec![("c2".to_owned(), "b".to_owned())]);
+        // The second attempt waits twice as long for its ack.
+        assert!(o.due(now + Duration::from_secs(15), timeout).is_empty());
         // The connection drops: c2 goes again on the next one, at once.
         o.connection_lost();
         assert_eq!(o.due(now + Duration::from_secs(7), timeout).len(), 1);

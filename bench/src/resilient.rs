@@ -410,13 +410,22 @@ async fn drain(progress: &Progress, sent: u64, quiet: Duration) -> bool {
     let started = Instant::now();
     let mut last_seen = (0, 0);
     let mut last_change = started;
+    let mut last_report = started;
     loop {
         let acked = progress.acked.load(Ordering::Relaxed);
         let delivered = progress.delivered.load(Ordering::Relaxed);
-        if acked >= sent && delivered >= progress.expected.load(Ordering::Relaxed) {
+        let expected = progress.expected.load(Ordering::Relaxed);
+        if acked >= sent && delivered >= expected {
             return true;
         }
         let now = Instant::now();
+        if now - last_report >= Duration::from_secs(5) {
+            last_report = now;
+            eprintln!(
+                "  draining {:.0} s: {acked}/{sent} acked, {delivered}/{expected} delivered",
+                (now - started).as_secs_f64()
+            );
+        }
         if (acked, delivered) != last_seen {
             last_seen = (acked, delivered);
             last_change = now;
