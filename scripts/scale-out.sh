@@ -151,6 +151,9 @@ else
   SERVER_BIN="$PARLEY_SERVER_BIN"
 fi
 [ -x "$SERVER_BIN" ] || die "no server binary at $SERVER_BIN"
+# The target directory is shared: another worktree's build may replace the file at any time
+# (even while the next build waits for the lock), so copy it at once.
+cp "$SERVER_BIN" "$RUN_DIR/server" && SERVER_BIN="$RUN_DIR/server"
 if [ -z "${PARLEY_BENCH_BIN:-}" ]; then
   # Debug is enough for a correctness gate, and shares its dependencies with the server's.
   log "building the bench (debug)"
@@ -160,8 +163,6 @@ else
   BENCH_BIN="$PARLEY_BENCH_BIN"
 fi
 [ -x "$BENCH_BIN" ] || die "no bench binary at $BENCH_BIN"
-# The target directory is shared: another build may replace these files during the run.
-cp "$SERVER_BIN" "$RUN_DIR/server" && SERVER_BIN="$RUN_DIR/server"
 cp "$BENCH_BIN" "$RUN_DIR/bench" && BENCH_BIN="$RUN_DIR/bench"
 
 for host in "${HOSTS[@]}"; do
