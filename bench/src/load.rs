@@ -497,7 +497,7 @@ fn on_frame(
             log.seq = SeqCheck::after(last_seq);
             progress.subscribed.fetch_add(1, Ordering::Relaxed);
         }
-        ServerFrame::Ack { client_id } => {
+        ServerFrame::Ack { client_id, .. } => {
             if let Some(n) = probe_number(&client_id, tag) {
                 log.acked.push(n);
                 progress.acked.fetch_add(1, Ordering::Relaxed);
