@@ -16,14 +16,15 @@ FROM rust:1.95.0-slim-bookworm AS builder
 
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
-# nodejs/npm only run wasm-opt from the binaryen npm package (Debian's binaryen is too old).
+# nodejs/npm only run wasm-opt from the binaryen npm package (Debian's binaryen is too old);
+# make and perl build the OpenSSL that cargo-leptos vendors (through cargo-generate).
 # DL3008 (pin apt versions) is ignored on purpose, here and in the runtime stage: Debian drops
 # superseded versions from the archive at every point release or security update, so exact
 # pins break the build; what shapes the output is pinned below, by the base image tags and by
 # Cargo.lock and package-lock.json.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nodejs npm \
+ && apt-get install -y --no-install-recommends make nodejs npm perl \
  && rm -rf /var/lib/apt/lists/*
 
 # The versions scripts/lib.sh pins: cargo-leptos 0.3.11 needs rustc 1.96, and wasm-bindgen-cli
