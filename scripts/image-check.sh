@@ -28,6 +28,8 @@ pids=()
 cleanup() {
   local pid
   for pid in "${pids[@]}"; do
+    # Only a process a failed check left behind; disown first so bash does not report it.
+    disown "$pid" 2>/dev/null || true
     kill -KILL "$pid" 2>/dev/null || true
   done
   psql "$(db_url_with "$base_url" postgres)" -qc "DROP DATABASE IF EXISTS \"parley_$run_id\" WITH (FORCE)" \
