@@ -94,9 +94,19 @@ run_env=(
   "REDIS_NAMESPACE=parley-$run_id"
 )
 
+# As the image's USER when we can switch to it: the tree is root-owned and read-only to that
+# user, so anything the server tried to write at runtime would fail here as in the image.
+image_user="$(awk '/^FROM /{u=""} /^USER /{u=$2} END{print u}' "$ROOT/Dockerfile")"
+[[ "$image_user" =~ ^[0-9]+:[0-9]+$ ]] || die "the runtime stage needs a numeric USER uid:gid (got ${image_user:-none})"
+as_user=()
+if is_root && command -v setpriv >/dev/null; then
+  as_user=(setpriv "--reuid=${image_user%%:*}" "--regid=${image_user##*:}" --clear-groups)
+  chmod 0755 "$tmp" "$tmp/root"
+fi
+
 # start NAME COMMAND: starts the tree's server in the background like the image's ENTRYPOINT.
 start() {
-  (cd "$app_dir" && exec env -i "${run_env[@]}" ./server "$2" >"$tmp/$1.log" 2>&1) &
+  (cd "$app_dir" && exec "${as_user[@]}" env -i "${run_env[@]}" ./server "$2" >"$tmp/$1.log" 2>&1) &
   pids+=($!)
   pid=$!
 }
@@ -122,7 +132,7 @@ stop() {
 }
 
 log "server migrate (from the image tree, image env)"
-(cd "$app_dir" && env -i "${run_env[@]}" ./server migrate >"$tmp/migrate.log" 2>&1) \
+(cd "$app_dir" && "${as_user[@]}" env -i "${run_env[@]}" ./server migrate >"$tmp/migrate.log" 2>&1) \
   || fail_with_log migrate "server migrate failed"
 
 log "server serve on 127.0.0.1:$site_port"
