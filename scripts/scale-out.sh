@@ -138,7 +138,7 @@ trap 'exit 143' TERM
 # ---------------------------------------------------------------------------------------------
 # Binaries and services
 
-apt_install haproxy curl
+apt_install haproxy curl prometheus
 ensure_redis
 ensure_rabbitmq
 command -v psql >/dev/null || apt_install postgresql-client
@@ -198,6 +198,7 @@ export JWT_SECRET="scale-out-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \
 export LEPTOS_SITE_ROOT="$RUN_DIR/site" LOG_LEVEL="${LOG_LEVEL:-info}"
 [ -n "$DATABASE_READ_URL" ] && export DATABASE_READ_URL
 unset SITE_ADDR LEPTOS_SITE_ADDR METRICS_ADDR NOTIFICATION_WORKER
+export TRUSTED_PROXIES=127.0.0.1
 
 log "applying migrations"
 "$SERVER_BIN" migrate >"$RUN_DIR/migrate.log" 2>&1 || { tail_log migrate "$RUN_DIR/migrate.log"; die "migrations failed"; }
@@ -250,6 +251,9 @@ defaults
     timeout server 60s
     timeout http-request 10s
     timeout tunnel 1h
+    timeout check 2s
+    # The instances trust 127.0.0.1 (TRUSTED_PROXIES), so rate limits see the bench's clients.
+    option forwardfor
 
 frontend parley
     bind 127.0.0.1:$LB_PORT
@@ -382,6 +386,15 @@ cat "$RUN_DIR/bench.txt"
 grep -E '^(bench:|  [0-9]+ s:|  draining )' "$RUN_DIR/bench.log" >&2 || true
 
 scrape after
+# Every scrape must be a valid exposition by Prometheus's own linter.
+for file in "$RUN_DIR"/metrics-server*.txt; do
+  [ -e "$file" ] || continue
+  if ! promtool check metrics <"$file" >"$file.lint" 2>&1; then
+    log "FAIL: promtool check metrics rejects ${file##*/}:"
+    head -n 20 "$file.lint" >&2
+    FAILED=1
+  fi
+done
 curl -s -m 3 "http://127.0.0.1:$STATS_PORT/stats;csv" >"$RUN_DIR/haproxy-stats.csv" 2>/dev/null || true
 UP="$(backends_up)"
 [ "$UP" = 3 ] || { log "FAIL: HAProxy has $UP of 3 instances up at the end"; FAILED=1; }
