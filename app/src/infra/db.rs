@@ -32,7 +32,13 @@ use super::{
 };
 
 /// The project's migrations, compiled into the binary so a deployment needs no extra files.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+///
+/// Migrations applied by a newer release are tolerated (`ignore_missing`): migrations are
+/// additive, so rolling back to this release must work on the schema a newer one left.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate::Migrator {
+    ignore_missing: true,
+    ..sqlx::migrate!("../migrations")
+};
 
 /// How often each replica's health and lag are measured.
 pub const PROBE_INTERVAL: Duration = Duration::from_secs(1);
