@@ -107,7 +107,7 @@ impl MessageService {
             if let Some(existing) =
                 messages::by_client_id(&self.db, room_id, auth.user_id, c).await?
             {
-                return self.with_reactions(existing).await;
+                return self.resent(existing).await;
             }
         }
         let settings = room.settings();
@@ -156,7 +156,7 @@ impl MessageService {
                 messages::by_client_id(&mut *tx, room_id, auth.user_id, c).await?
             {
                 tx.rollback().await?;
-                return self.with_reactions(existing).await;
+                return self.resent(existing).await;
             }
         }
         let id = messages::insert(
@@ -466,6 +466,18 @@ impl MessageService {
             .await?
             .ok_or_else(|| ServiceError::Internal("message vanished".to_owned()))?;
         self.with_reactions(row).await
+    }
+
+    /// A retried send of a stored message: its stored form, published again. The first
+    /// attempt's instance may have died between commit and publish; followers drop the repeat
+    /// by seq, so publishing twice costs a frame, never a duplicate.
+    async fn resent(&self, existing: MessageRow) -> ServiceResult<Message> {
+        let message = self.with_reactions(existing).await?;
+        self.publish(RoomEvent::MessageCreated {
+            message: message.clone(),
+        })
+        .await;
+        Ok(message)
     }
 
     async fn with_reactions(&self, row: MessageRow) -> ServiceResult<Message> {
