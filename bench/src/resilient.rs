@@ -30,7 +30,7 @@ use crate::{
     cli::RunArgs,
     error::{BenchError, Result},
     ledger::{AckResult, Arrival, Backoff, Outbox, Timeline},
-    load::{parse_probe, probe_body, ServerRss},
+    load::{self, parse_probe, probe_body, ServerRss},
     rss::{self, PeakSampler},
     setup::{self, RunNames},
     stats::{self, Latency, Received, SeqCheck, Tally},
@@ -376,13 +376,7 @@ pub async fn run(args: &RunArgs) -> Result<ReconnectReport> {
     }
     server_rss.after_kib = pid.and_then(|p| rss::vm_rss_kib(p).ok());
     drop(commands);
-    let mut logs = Vec::with_capacity(clients);
-    for task in tasks {
-        match task.await {
-            Ok(log) => logs.push(log),
-            Err(e) => return Err(BenchError::Process(format!("a client task failed: {e}"))),
-        }
-    }
+    let logs = load::join_all_tasks(tasks, "a client task").await?;
     let scenario = Scenario {
         rooms: args.rooms,
         members: args.members,

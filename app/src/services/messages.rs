@@ -241,14 +241,7 @@ impl MessageService {
                 },
             )
             .await?;
-        let mut reactions = group(reactions);
-        Ok(rows
-            .into_iter()
-            .map(|row| {
-                let r = reactions.remove(&row.id).unwrap_or_default();
-                row.into_message(r)
-            })
-            .collect())
+        Ok(with_their_reactions(rows, reactions))
     }
 
     /// The first page of a room view: around `at` when given (a search hit), else from just
@@ -488,14 +481,8 @@ impl MessageService {
 
     async fn with_reactions_all(&self, rows: Vec<MessageRow>) -> ServiceResult<Vec<Message>> {
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-        let mut reactions = group(messages::reactions(&self.db, &ids).await?);
-        Ok(rows
-            .into_iter()
-            .map(|row| {
-                let r = reactions.remove(&row.id).unwrap_or_default();
-                row.into_message(r)
-            })
-            .collect())
+        let reactions = messages::reactions(&self.db, &ids).await?;
+        Ok(with_their_reactions(rows, reactions))
     }
 
     /// Announces that the caller is typing (members only; not stored).
@@ -527,6 +514,17 @@ fn complete_page_before(seqs: &[i64], before: i64, limit: i64) -> bool {
             .iter()
             .enumerate()
             .all(|(i, &seq)| seq == before - expected + i as i64)
+}
+
+/// The messages of `rows`, each with its reactions out of `reactions`.
+fn with_their_reactions(rows: Vec<MessageRow>, reactions: Vec<(Uuid, Reaction)>) -> Vec<Message> {
+    let mut reactions = group(reactions);
+    rows.into_iter()
+        .map(|row| {
+            let r = reactions.remove(&row.id).unwrap_or_default();
+            row.into_message(r)
+        })
+        .collect()
 }
 
 fn group(pairs: Vec<(Uuid, Reaction)>) -> HashMap<Uuid, Vec<Reaction>> {
