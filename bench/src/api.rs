@@ -162,6 +162,16 @@ impl Api {
         })
     }
 
+    /// Tries to sign in and returns the answer's status code whatever it is (the hostile
+    /// test counts them); only a failed exchange is an error.
+    pub async fn login_status(&mut self, login: &str, password: &str) -> Result<u16> {
+        let body = LoginBody { login, password };
+        let (status, _, _) = self
+            .exchange(Method::POST, "/api/v1/auth/login", None, Some(&body))
+            .await?;
+        Ok(status.as_u16())
+    }
+
     /// Up to `limit` messages of a room after seq `after`, in seq order (catching up).
     pub async fn history_after(
         &mut self,
@@ -211,12 +221,35 @@ impl Api {
         body: Option<&B>,
         expect: StatusCode,
     ) -> Result<T> {
+        let (status, retry_after, bytes) = self.exchange(method.clone(), path, token, body).await?;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(BenchError::RateLimited { retry_after });
+        }
+        if status != expect {
+            return Err(BenchError::Status {
+                method: method_name(&method),
+                path: path.to_owned(),
+                status: status.as_u16(),
+                body: String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned(),
+            });
+        }
+        Ok(serde_json::from_slice(&bytes)?)
+    }
+
+    /// One request and its whole answer: status, `Retry-After` and body.
+    async fn exchange<B: Serialize>(
+        &mut self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&B>,
+    ) -> Result<(StatusCode, Option<u64>, Bytes)> {
         let payload = match body {
             Some(b) => Bytes::from(serde_json::to_vec(b)?),
             None => Bytes::new(),
         };
         let mut request = Request::builder()
-            .method(method.clone())
+            .method(method)
             .uri(path)
             .header(header::HOST, self.server.to_string())
             .header(header::CONTENT_TYPE, "application/json")
@@ -244,18 +277,7 @@ impl Api {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok());
         let bytes = response.into_body().collect().await?.to_bytes();
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            return Err(BenchError::RateLimited { retry_after });
-        }
-        if status != expect {
-            return Err(BenchError::Status {
-                method: method_name(&method),
-                path: path.to_owned(),
-                status: status.as_u16(),
-                body: String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned(),
-            });
-        }
-        Ok(serde_json::from_slice(&bytes)?)
+        Ok((status, retry_after, bytes))
     }
 
     /// The open connection, or a new one when there is none or the server closed it.

@@ -6,7 +6,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use crate::error::{BenchError, Result};
 
 /// Printed by `help` and after a usage error.
-pub const USAGE: &str = "usage: bench <run|idle|seed|help> [options]
+pub const USAGE: &str = "usage: bench <run|hostile|idle|seed|help> [options]
 
 bench run    open one WebSocket per member over --rooms rooms of --members members each, send
              timestamped messages at --rate per second for --duration seconds, then report
@@ -34,6 +34,21 @@ bench run    open one WebSocket per member over --rooms rooms of --members membe
                             (default 5)
   --token-renew-after S     with --reconnect: renew a client's access token once it is S
                             seconds old (default 600; access tokens live 900)
+
+bench hostile  run the `bench run` scenario twice, quiet and then under attack, and compare:
+             WebSocket attackers (their own accounts, from many loopback addresses) flood
+             malformed JSON, binary frames, unknown frame types and oversized messages,
+             reconnecting after each close, while failed sign-ins arrive from many addresses;
+             fails (exit 2, `bench: HOSTILE FAILED: ...`) when p99 under attack exceeds
+             --max-p99-ratio times the quiet p99, anything is lost, duplicated or out of order,
+             any answer is 5xx or not as documented, or server RSS grows past --rss-margin
+  every `bench run` option except --reconnect (the scenario runs once per phase), and
+  --attackers N              attacking sockets (default 24), over 4 accounts
+  --logins N                 failed sign-ins during the attack (default 10000)
+  --login-addresses N        source addresses they come from (default 100)
+  --login-concurrency N      sign-ins in flight at once (default 16)
+  --max-p99-ratio R          pass bound on p99 hostile / p99 quiet (default 2)
+  --rss-margin MIB           pass bound on hostile RSS peak over the quiet peak (default 256)
 
 bench idle   open --connections authenticated WebSockets over --users accounts, hold them
              (answering pings) and report server RSS before and after
@@ -99,6 +114,25 @@ pub struct RunArgs {
     pub token_renew_after: Duration,
 }
 
+/// `bench hostile`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostileArgs {
+    /// The scenario, run quiet and then under attack.
+    pub run: RunArgs,
+    /// Attacking WebSockets.
+    pub attackers: usize,
+    /// Failed sign-ins to attempt.
+    pub logins: usize,
+    /// Source addresses the sign-ins are spread over.
+    pub login_addresses: usize,
+    /// Sign-ins in flight at once.
+    pub login_concurrency: usize,
+    /// Largest allowed p99 hostile / p99 quiet.
+    pub max_p99_ratio: f64,
+    /// Largest allowed growth of the RSS peak over the quiet peak, KiB.
+    pub rss_margin_kib: u64,
+}
+
 /// `bench idle`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdleArgs {
@@ -128,6 +162,8 @@ pub struct SeedArgs {
 pub enum Command {
     /// A load run.
     Run(RunArgs),
+    /// A load run quiet and under attack.
+    Hostile(HostileArgs),
     /// An idle-connection memory measurement.
     Idle(IdleArgs),
     /// Registering accounts for later runs.
@@ -142,7 +178,7 @@ impl Command {
         let mut args = args.into_iter();
         let mode = match args.next().as_deref() {
             None | Some("help" | "-h" | "--help") => return Ok(Command::Help),
-            Some(m @ ("run" | "idle" | "seed")) => m.to_owned(),
+            Some(m @ ("run" | "hostile" | "idle" | "seed")) => m.to_owned(),
             Some(other) => return Err(usage(format!("unknown command {other:?}"))),
         };
         let mut opts = Options::read(args)?;
@@ -165,26 +201,24 @@ impl Command {
                 common,
             })
         } else if mode == "run" {
-            let members = opts.positive("members", 10)?;
-            let rate: f64 = opts.parse("rate")?.unwrap_or(200.0);
-            if !(rate.is_finite() && rate > 0.0) {
-                return Err(usage("--rate must be a positive number"));
+            Command::Run(run_args(&mut opts, common)?)
+        } else if mode == "hostile" {
+            let run = run_args(&mut opts, common)?;
+            if run.reconnect {
+                return Err(usage("bench hostile does not take --reconnect"));
             }
-            let senders_per_room = opts.positive("senders", members)?;
-            if senders_per_room > members {
-                return Err(usage("--senders cannot exceed --members"));
+            let max_p99_ratio: f64 = opts.parse("max-p99-ratio")?.unwrap_or(2.0);
+            if !(max_p99_ratio.is_finite() && max_p99_ratio > 0.0) {
+                return Err(usage("--max-p99-ratio must be a positive number"));
             }
-            Command::Run(RunArgs {
-                common,
-                rooms: opts.positive("rooms", 100)?,
-                members,
-                rate,
-                duration: opts.seconds("duration", 60.0)?,
-                senders_per_room,
-                drain: opts.seconds("drain", 15.0)?,
-                reconnect: opts.flag("reconnect"),
-                ack_timeout: opts.seconds("ack-timeout", 5.0)?,
-                token_renew_after: opts.seconds("token-renew-after", 600.0)?,
+            Command::Hostile(HostileArgs {
+                run,
+                attackers: opts.positive("attackers", 24)?,
+                logins: opts.parse("logins")?.unwrap_or(10_000),
+                login_addresses: opts.positive("login-addresses", 100)?,
+                login_concurrency: opts.positive("login-concurrency", 16)?,
+                max_p99_ratio,
+                rss_margin_kib: opts.parse::<u64>("rss-margin")?.unwrap_or(256) * 1024,
             })
         } else {
             Command::Idle(IdleArgs {
@@ -197,6 +231,31 @@ impl Command {
         opts.finish()?;
         Ok(command)
     }
+}
+
+/// The options of `bench run` (also the scenario of `bench hostile`).
+fn run_args(opts: &mut Options, common: Common) -> Result<RunArgs> {
+    let members = opts.positive("members", 10)?;
+    let rate: f64 = opts.parse("rate")?.unwrap_or(200.0);
+    if !(rate.is_finite() && rate > 0.0) {
+        return Err(usage("--rate must be a positive number"));
+    }
+    let senders_per_room = opts.positive("senders", members)?;
+    if senders_per_room > members {
+        return Err(usage("--senders cannot exceed --members"));
+    }
+    Ok(RunArgs {
+        common,
+        rooms: opts.positive("rooms", 100)?,
+        members,
+        rate,
+        duration: opts.seconds("duration", 60.0)?,
+        senders_per_room,
+        drain: opts.seconds("drain", 15.0)?,
+        reconnect: opts.flag("reconnect"),
+        ack_timeout: opts.seconds("ack-timeout", 5.0)?,
+        token_renew_after: opts.seconds("token-renew-after", 600.0)?,
+    })
 }
 
 fn usage(message: impl Into<String>) -> BenchError {
@@ -293,6 +352,30 @@ mod tests {
         assert_eq!(run.common.server, "127.0.0.1:3200".parse().unwrap());
         assert!(!run.common.json);
         assert!(!run.reconnect);
+    }
+
+    #[test]
+    fn hostile_takes_the_run_options_and_its_own() {
+        let Ok(Command::Hostile(h)) = parse(&[
+            "hostile",
+            "--rooms",
+            "5",
+            "--duration",
+            "30",
+            "--logins",
+            "200",
+            "--rss-margin",
+            "64",
+        ]) else {
+            panic!("hostile parses");
+        };
+        assert_eq!(h.run.rooms, 5);
+        assert_eq!(h.run.duration, Duration::from_secs(30));
+        assert_eq!((h.logins, h.attackers, h.login_addresses), (200, 24, 100));
+        assert_eq!(h.max_p99_ratio, 2.0);
+        assert_eq!(h.rss_margin_kib, 64 * 1024);
+        assert!(parse(&["hostile", "--reconnect"]).is_err());
+        assert!(parse(&["hostile", "--max-p99-ratio", "0"]).is_err());
     }
 
     #[test]

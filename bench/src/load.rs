@@ -179,6 +179,18 @@ struct MemberLog {
 
 /// Runs the scenario.
 pub async fn run(args: &RunArgs) -> Result<RunReport> {
+    run_alongside(args, async {})
+        .await
+        .map(|(report, ())| report)
+}
+
+/// Runs the scenario with `alongside` polled from the first send until it finishes (the
+/// sending and the drain also wait for it): the hostile test's attack. Its output comes back
+/// with the report.
+pub async fn run_alongside<F: std::future::Future>(
+    args: &RunArgs,
+    alongside: F,
+) -> Result<(RunReport, F::Output)> {
     let common = &args.common;
     let pid = server_pid(common.server_pid, common.server.port());
     let mut server_rss = ServerRss {
@@ -268,10 +280,15 @@ pub async fn run(args: &RunArgs) -> Result<RunReport> {
         args.rate, args.duration
     );
     let sampler = pid.map(|p| PeakSampler::start(p, RSS_EVERY));
-    let sending = send_schedule(args.rate, total, &senders, &commands, epoch).await;
     let sent = total;
-
-    let drained = drain(&progress, sent, args.drain).await;
+    let ((sending, drained), beside) = tokio::join!(
+        async {
+            let sending = send_schedule(args.rate, total, &senders, &commands, epoch).await;
+            let drained = drain(&progress, sent, args.drain).await;
+            (sending, drained)
+        },
+        alongside
+    );
     if let Some(sampler) = sampler {
         server_rss.peak_kib = Some(sampler.finish().await);
     }
@@ -289,8 +306,11 @@ pub async fn run(args: &RunArgs) -> Result<RunReport> {
         target_rate: args.rate,
         duration_s: args.duration.as_secs_f64(),
     };
-    Ok(summarise(
-        scenario, logs, sent, sending, &progress, drained, server_rss,
+    Ok((
+        summarise(
+            scenario, logs, sent, sending, &progress, drained, server_rss,
+        ),
+        beside,
     ))
 }
 

@@ -5,6 +5,7 @@
 mod api;
 mod cli;
 mod error;
+mod hostile;
 mod idle;
 mod ledger;
 mod load;
@@ -77,6 +78,19 @@ async fn execute(command: Command) -> Result<bool, BenchError> {
                 print!("{}", report::run_table(&report));
             }
             Ok(report.clean())
+        }
+        Command::Hostile(args) => {
+            let report = hostile::run(&args).await?;
+            if args.run.common.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report::hostile_table(&report));
+            }
+            let passed = report.failures.is_empty();
+            if !passed {
+                eprintln!("bench: HOSTILE FAILED: {}", report.failures.join("; "));
+            }
+            Ok(passed)
         }
         Command::Seed(args) => {
             let names = setup::RunNames::new();

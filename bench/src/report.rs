@@ -2,7 +2,9 @@
 
 use std::{collections::BTreeMap, fmt::Write};
 
-use crate::{idle::IdleReport, load::RunReport, resilient::ReconnectReport};
+use crate::{
+    hostile::HostileReport, idle::IdleReport, load::RunReport, resilient::ReconnectReport,
+};
 
 fn mib(kib: Option<u64>) -> String {
     kib.map_or_else(
@@ -196,6 +198,111 @@ pub fn reconnect_table(r: &ReconnectReport) -> String {
         ),
     ]);
     table(&rows)
+}
+
+/// A hostile run: the two phases side by side, then the attack.
+pub fn hostile_table(r: &HostileReport) -> String {
+    let phase = |p: &RunReport| -> Vec<String> {
+        let d = &p.deliveries;
+        let l = p.latency;
+        let lat = |f: fn(&crate::stats::Latency) -> u64| {
+            l.as_ref().map_or("n/a".to_owned(), |l| ms(f(l)))
+        };
+        vec![
+            format!("{} / {}", p.sent, p.acked),
+            format!("{} of {}", d.delivered, d.expected),
+            lat(|l| l.p50_us),
+            lat(|l| l.p99_us),
+            lat(|l| l.max_us),
+            format!("{} / {}", d.lost, d.duplicated),
+            format!("{} / {}", p.seq_gaps, p.seq_regressions),
+            reasons(&p.disconnects),
+            format!(
+                "{} / {} / {}",
+                mib(p.server_rss.start_kib),
+                mib(p.server_rss.peak_kib),
+                mib(p.server_rss.after_kib)
+            ),
+        ]
+    };
+    let names = [
+        "sent / acked",
+        "deliveries",
+        "latency p50",
+        "latency p99",
+        "latency max",
+        "lost / duplicated",
+        "seq gaps / regressions",
+        "disconnects",
+        "server RSS start / peak / end",
+    ];
+    let (q, h) = (phase(&r.quiet), phase(&r.hostile));
+    let load = |l: Option<f64>| l.map_or("n/a".to_owned(), |l| format!("{l:.2}"));
+    let mut rows: Vec<(String, String)> = vec![(
+        "load average before".to_owned(),
+        format!("{} | {}", load(r.load_average[0]), load(r.load_average[1])),
+    )];
+    for (i, name) in names.iter().enumerate() {
+        rows.push(((*name).to_owned(), format!("{} | {}", q[i], h[i])));
+    }
+    rows.push((
+        "p99 hostile / quiet".to_owned(),
+        r.p99_ratio.map_or("n/a".to_owned(), |x| {
+            format!("{x:.2} (bound {})", r.max_p99_ratio)
+        }),
+    ));
+    for (kind, c) in &r.attack.sockets {
+        let k = serde_json::to_value(kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        rows.push((
+            format!("ws {k}"),
+            format!(
+                "{} sockets, {} connections, {} frames sent",
+                c.sockets, c.connections, c.frames_sent
+            ),
+        ));
+        rows.push((format!("ws {k} errors"), reasons(&c.errors)));
+        rows.push((format!("ws {k} ends"), reasons(&c.ends)));
+        if !c.unexpected.is_empty() {
+            rows.push((format!("ws {k} UNEXPECTED"), reasons(&c.unexpected)));
+        }
+        if !c.connect_failures.is_empty() {
+            rows.push((
+                format!("ws {k} connect failures"),
+                reasons(&c.connect_failures),
+            ));
+        }
+    }
+    let lg = &r.attack.logins;
+    rows.push((
+        "sign-ins".to_owned(),
+        format!(
+            "{} planned from {} addresses, {} not sent; {}",
+            lg.planned,
+            lg.addresses,
+            lg.not_sent,
+            reasons(&lg.outcomes)
+        ),
+    ));
+    rows.push(("sign-ins 5xx".to_owned(), lg.server_errors().to_string()));
+    rows.push((
+        "attack took".to_owned(),
+        format!("{:.1} s", r.attack.took_s),
+    ));
+    rows.push((
+        "verdict".to_owned(),
+        if r.failures.is_empty() {
+            "PASSED".to_owned()
+        } else {
+            format!("FAILED: {}", r.failures.join("; "))
+        },
+    ));
+    let rows: Vec<(&str, String)> = rows.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    let mut out = String::from("(quiet | hostile)\n");
+    out.push_str(&table(&rows));
+    out
 }
 
 /// An idle run as a two-column table.

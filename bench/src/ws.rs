@@ -1,7 +1,7 @@
 //! The slice of the realtime protocol (docs/realtime.md) the bench speaks, and connecting.
 //! Only the fields the bench reads are declared; everything else in a frame is ignored.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpStream;
@@ -127,7 +127,16 @@ pub fn is_unauthorized(error: &crate::error::BenchError) -> bool {
 /// Opens `GET /ws` with an access token. Buffers are small because the idle mode holds ten
 /// thousand of these in one process; frames here are a few hundred bytes.
 pub async fn connect(server: SocketAddr, token: &str) -> Result<Socket> {
-    let stream = net::connect(server, None).await?;
+    connect_from(server, token, None).await
+}
+
+/// [`connect`] from a chosen source address (`None`: the kernel's choice).
+pub async fn connect_from(
+    server: SocketAddr,
+    token: &str,
+    local: Option<IpAddr>,
+) -> Result<Socket> {
+    let stream = net::connect(server, local).await?;
     let url = format!("ws://{server}/ws?access_token={token}");
     let config = WebSocketConfig::default()
         .read_buffer_size(4096)
