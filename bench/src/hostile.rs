@@ -111,6 +111,9 @@ impl Kind {
 
     /// Whether the way a connection ended is the documented one.
     fn expects_end(self, end: &End) -> bool {
+        if *end == End::NothingSent {
+            return true;
+        }
         match self {
             Kind::Oversized => *end == End::Closed(1009),
             // A flood is closed with 1008 once 200 frames in a row were dropped; a flood too
@@ -133,6 +136,8 @@ pub enum End {
     Unanswered,
     /// Open at the end of the attack window (the bench closed it).
     StillOpen,
+    /// Opened as the window ended: nothing was sent, so nothing is judged.
+    NothingSent,
 }
 
 impl End {
@@ -143,6 +148,7 @@ impl End {
             End::Reset(e) => format!("reset: {e}"),
             End::Unanswered => "no answer".to_owned(),
             End::StillOpen => "open at the end".to_owned(),
+            End::NothingSent => "opened at the end, nothing sent".to_owned(),
         }
     }
 }
@@ -473,6 +479,12 @@ async fn attack_once(
         (end, errors, other)
     };
     let (sent, (end, errors, other)) = tokio::join!(writer, reader);
+    // A connection opened just as the window ended sent nothing; its silence means nothing.
+    let end = if sent == 0 && matches!(end, End::Unanswered | End::StillOpen) {
+        End::NothingSent
+    } else {
+        end
+    };
     counts.frames_sent += sent;
     counts.other_frames += other;
     for code in errors {
@@ -688,6 +700,7 @@ mod tests {
         ws.end(Kind::Binary, &End::Closed(1008));
         ws.end(Kind::Malformed, &End::StillOpen);
         ws.end(Kind::Oversized, &End::Closed(1009));
+        ws.end(Kind::Oversized, &End::NothingSent);
         AttackReport {
             sockets: BTreeMap::from([(Kind::Binary, ws)]),
             logins,
