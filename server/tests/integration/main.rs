@@ -16,6 +16,7 @@ mod presence;
 mod pwa;
 mod rest_api;
 mod rest_auth;
+mod rest_contract;
 mod rest_messages;
 mod rest_rooms;
 mod rooms_service;
