@@ -201,6 +201,7 @@ pub async fn join(
     params(("id" = Uuid, Path, description = "Room id")),
     responses(
         (status = 204, description = "Left"),
+        (status = 403, description = "A direct conversation (mute it instead)", body = ErrorBody),
         (status = 404, description = "No such room, or not in it", body = ErrorBody),
         (status = 409, description = "The last owner must hand over first", body = ErrorBody),
     ))]
