@@ -109,13 +109,15 @@ run() {
   local label="$1" token="$2"
   shift 2
   log "schemathesis: $label"
-  cd "$WORK"
+  cd "$WORK" || return 1
   # --checks all: every check, including positive_data_acceptance (valid requests are not refused
   # with 400/422) and negative_data_rejection (invalid ones are). --seed and --max-examples keep
   # the run reproducible and bounded; the example database is off so runs do not depend on what
   # earlier ones found.
+  # SCHEMATHESIS_ARGS is split into words on purpose: extra options for a local run.
   # One worker: with two, CPython 3.11 sometimes fails inside hypothesis while it describes a
   # filter ("AST constructor recursion depth mismatch"), an error of the tool, not of the API.
+  # shellcheck disable=SC2086
   if ! "$VENV/bin/schemathesis" --config-file "$ROOT/scripts/schemathesis.toml" \
     run "$BASE/api/v1/openapi.json" \
     --url "$BASE" \
