@@ -11,6 +11,9 @@ cd "$ROOT"
 log "cargo fmt --check"
 cargo fmt --all -- --check
 
+log "deployment artefacts (Dockerfile, Kubernetes, Compose, HAProxy)"
+"$ROOT/scripts/deploy-lint.sh"
+
 # The workspace cannot be linted as a whole: `app` has mutually exclusive ssr/hydrate features.
 log "clippy (app/ssr, server, app/hydrate, frontend)"
 cargo clippy -p app --features ssr --all-targets -- -D warnings
@@ -24,9 +27,17 @@ cargo test -p app --features ssr
 cargo test -p server
 cargo test -p bench
 
+log "scale-out: HAProxy, 3 instances and a worker on a primary + streaming replica; one drained, one killed"
+SCALE_OUT_REQUIRE_METRICS=1 "$ROOT/scripts/scale-out.sh" --short
+
 log "first-load budget (release build)"
 # Before the browser tests' build: this one writes the release bundle into the same site dir.
 "$ROOT/scripts/first-load-size.sh"
+
+log "runtime image tree (release server, run outside a container)"
+# first-load-size builds only the front end; the image needs the release server of that build.
+cargo leptos build --release --precompress --split --server-only
+"$ROOT/scripts/image-check.sh"
 
 log "building the site for the browser tests"
 # Split as in production, so the tests exercise pages loading their own chunks.

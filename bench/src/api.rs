@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::{
     error::{BenchError, Result},
     net,
+    ws::WireMessage,
 };
 
 /// An account created by setup, signed in.
@@ -36,6 +37,12 @@ pub struct Account {
 struct RegisterBody<'a> {
     email: &'a str,
     username: &'a str,
+    password: &'a str,
+}
+
+#[derive(Serialize)]
+struct LoginBody<'a> {
+    login: &'a str,
     password: &'a str,
 }
 
@@ -130,6 +137,42 @@ impl Api {
             access_token: tokens.access_token,
             refresh_token: tokens.refresh_token,
         })
+    }
+
+    /// Signs in again with the password (when the refresh token is gone, for example after a
+    /// refresh whose answer was lost with the instance that sent it).
+    pub async fn login(&mut self, username: &str, password: &str) -> Result<Account> {
+        let body = LoginBody {
+            login: username,
+            password,
+        };
+        let tokens: TokenBody = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(&body),
+                StatusCode::OK,
+            )
+            .await?;
+        Ok(Account {
+            username: username.to_owned(),
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token,
+        })
+    }
+
+    /// Up to `limit` messages of a room after seq `after`, in seq order (catching up).
+    pub async fn history_after(
+        &mut self,
+        token: &str,
+        room: Uuid,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<WireMessage>> {
+        let path = format!("/api/v1/rooms/{room}/messages?after={after}&limit={limit}");
+        self.call::<(), _>(Method::GET, &path, Some(token), None, StatusCode::OK)
+            .await
     }
 
     /// Creates a public room owned by the caller.

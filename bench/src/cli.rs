@@ -24,6 +24,16 @@ bench run    open one WebSocket per member over --rooms rooms of --members membe
   --connect-concurrency N   parallel WebSocket handshakes (default 64)
   --accounts FILE           use accounts saved by `bench seed` instead of registering
   --json                    print the report as JSON
+  --reconnect               clients behave like the browser: reconnect with jittered backoff
+                            after any close or reset, resubscribe from the last seq seen, fill
+                            seq gaps from history, retry unacknowledged sends with the same
+                            client_id; the report counts retries, reconnects, redeliveries
+                            and lost or duplicated messages (for runs through a load balancer
+                            while instances restart)
+  --ack-timeout S           with --reconnect: resend a send not acknowledged after S seconds
+                            (default 5)
+  --token-renew-after S     with --reconnect: renew a client's access token once it is S
+                            seconds old (default 600; access tokens live 900)
 
 bench idle   open --connections authenticated WebSockets over --users accounts, hold them
              (answering pings) and report server RSS before and after
@@ -81,6 +91,12 @@ pub struct RunArgs {
     /// After sending stops, how long to wait for outstanding acks and deliveries once they
     /// stop arriving.
     pub drain: Duration,
+    /// Clients reconnect, catch up and retry sends like the browser (`--reconnect`).
+    pub reconnect: bool,
+    /// With `reconnect`: how long a send may go unacknowledged before it is sent again.
+    pub ack_timeout: Duration,
+    /// With `reconnect`: the age at which a client renews its access token.
+    pub token_renew_after: Duration,
 }
 
 /// `bench idle`.
@@ -166,6 +182,9 @@ impl Command {
                 duration: opts.seconds("duration", 60.0)?,
                 senders_per_room,
                 drain: opts.seconds("drain", 15.0)?,
+                reconnect: opts.flag("reconnect"),
+                ack_timeout: opts.seconds("ack-timeout", 5.0)?,
+                token_renew_after: opts.seconds("token-renew-after", 600.0)?,
             })
         } else {
             Command::Idle(IdleArgs {
@@ -273,6 +292,21 @@ mod tests {
         assert_eq!(run.rate, 200.0);
         assert_eq!(run.common.server, "127.0.0.1:3200".parse().unwrap());
         assert!(!run.common.json);
+        assert!(!run.reconnect);
+    }
+
+    #[test]
+    fn reconnect_is_a_flag_with_an_ack_timeout() {
+        let Ok(Command::Run(run)) = parse(&["run", "--reconnect", "--ack-timeout", "2.5"]) else {
+            panic!("run parses");
+        };
+        assert!(run.reconnect);
+        assert_eq!(run.ack_timeout, Duration::from_millis(2500));
+        assert_eq!(run.token_renew_after, Duration::from_secs(600));
+        assert!(matches!(
+            parse(&["idle", "--reconnect"]),
+            Err(BenchError::Usage(_))
+        ));
     }
 
     #[test]

@@ -279,13 +279,7 @@ pub async fn run(args: &RunArgs) -> Result<RunReport> {
 
     // Closing the command channels ends the socket tasks.
     drop(commands);
-    let mut logs = Vec::with_capacity(clients);
-    for task in tasks {
-        match task.await {
-            Ok(log) => logs.push(log),
-            Err(e) => return Err(BenchError::Process(format!("a socket task failed: {e}"))),
-        }
-    }
+    let logs = join_all_tasks(tasks, "a socket task").await?;
 
     let scenario = Scenario {
         rooms: args.rooms,
@@ -298,6 +292,21 @@ pub async fn run(args: &RunArgs) -> Result<RunReport> {
     Ok(summarise(
         scenario, logs, sent, sending, &progress, drained, server_rss,
     ))
+}
+
+/// Waits for every task, in order; a task that panicked fails the run, named as `what`.
+pub async fn join_all_tasks<T>(
+    tasks: Vec<tokio::task::JoinHandle<T>>,
+    what: &str,
+) -> Result<Vec<T>> {
+    let mut out = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        match task.await {
+            Ok(value) => out.push(value),
+            Err(e) => return Err(BenchError::Process(format!("{what} failed: {e}"))),
+        }
+    }
+    Ok(out)
 }
 
 /// The server process: given, or found by its listening port; `None` (with a warning) when
@@ -497,7 +506,7 @@ fn on_frame(
             log.seq = SeqCheck::after(last_seq);
             progress.subscribed.fetch_add(1, Ordering::Relaxed);
         }
-        ServerFrame::Ack { client_id } => {
+        ServerFrame::Ack { client_id, .. } => {
             if let Some(n) = probe_number(&client_id, tag) {
                 log.acked.push(n);
                 progress.acked.fetch_add(1, Ordering::Relaxed);

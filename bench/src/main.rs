@@ -6,9 +6,11 @@ mod api;
 mod cli;
 mod error;
 mod idle;
+mod ledger;
 mod load;
 mod net;
 mod report;
+mod resilient;
 mod rss;
 mod setup;
 mod stats;
@@ -53,6 +55,19 @@ async fn execute(command: Command) -> Result<bool, BenchError> {
         Command::Help => {
             println!("{USAGE}");
             Ok(true)
+        }
+        Command::Run(args) if args.reconnect => {
+            let report = resilient::run(&args).await?;
+            if args.common.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report::reconnect_table(&report));
+            }
+            let clean = report.clean();
+            if !clean {
+                eprintln!("bench: RUN FAILED: {}", report.failures().join(", "));
+            }
+            Ok(clean)
         }
         Command::Run(args) => {
             let report = load::run(&args).await?;

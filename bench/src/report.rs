@@ -2,7 +2,7 @@
 
 use std::{collections::BTreeMap, fmt::Write};
 
-use crate::{idle::IdleReport, load::RunReport};
+use crate::{idle::IdleReport, load::RunReport, resilient::ReconnectReport};
 
 fn mib(kib: Option<u64>) -> String {
     kib.map_or_else(
@@ -92,6 +92,106 @@ pub fn run_table(r: &RunReport) -> String {
                 "clean: nothing lost, duplicated or reordered".to_owned()
             } else {
                 "NOT CLEAN".to_owned()
+            },
+        ),
+    ]);
+    table(&rows)
+}
+
+/// A run with reconnecting clients as a two-column table.
+pub fn reconnect_table(r: &ReconnectReport) -> String {
+    let s = &r.scenario;
+    let d = &r.deliveries;
+    let mut rows: Vec<(&str, String)> = vec![
+        (
+            "scenario",
+            format!(
+                "{} rooms × {} members = {} reconnecting clients, {} senders",
+                s.rooms, s.members, s.clients, s.senders
+            ),
+        ),
+        (
+            "target rate",
+            format!(
+                "{} msg/s for {} s (ack timeout {} s)",
+                s.target_rate, s.duration_s, s.ack_timeout_s
+            ),
+        ),
+        (
+            "achieved send rate",
+            format!("{:.1} msg/s", r.achieved_send_rate),
+        ),
+        ("sends attempted", r.sends_attempted.to_string()),
+        ("sends acknowledged", r.sends_acked.to_string()),
+        (
+            "sends retried",
+            format!(
+                "{} ({} extra frames, {} repeated acks)",
+                r.sends_retried, r.send_retries, r.repeated_acks
+            ),
+        ),
+        ("unacknowledged sends", r.unacknowledged.to_string()),
+        ("send errors (retried)", reasons(&r.send_errors)),
+        (
+            "deliveries",
+            format!("{} of {} expected", d.delivered, d.expected),
+        ),
+        ("deliveries/s", format!("{:.0}", r.deliveries_per_s)),
+    ];
+    match &r.latency {
+        Some(l) => {
+            rows.push(("latency p50", ms(l.p50_us)));
+            rows.push(("latency p99", ms(l.p99_us)));
+            rows.push(("latency p99.9", ms(l.p999_us)));
+            rows.push(("latency max", ms(l.max_us)));
+        }
+        None => rows.push(("latency", "no deliveries".to_owned())),
+    }
+    rows.extend([
+        ("lost", r.lost.to_string()),
+        ("duplicated", r.duplicated.to_string()),
+        ("redelivered (deduped)", r.redelivered_deduped.to_string()),
+        ("unexpected", d.unexpected.to_string()),
+        (
+            "seq gaps",
+            format!("{} ({} clients)", r.seq_gaps, r.clients_with_gaps),
+        ),
+        (
+            "seq regressions",
+            format!(
+                "{} ({} clients)",
+                r.seq_regressions, r.clients_with_regressions
+            ),
+        ),
+        (
+            "wire gaps / catch-ups",
+            format!("{} / {}", r.wire_gaps, r.catch_ups),
+        ),
+        ("reconnects", r.reconnects.to_string()),
+        ("disconnects", reasons(&r.disconnects)),
+        ("connect failures", reasons(&r.connect_failures)),
+        ("token renewals", r.token_renewals.to_string()),
+        ("token renewal failures", reasons(&r.token_failures)),
+        ("misrouted", r.misrouted.to_string()),
+        ("other error frames", r.other_errors.to_string()),
+        (
+            "drain",
+            if r.drained {
+                "complete".to_owned()
+            } else {
+                "gave up: nothing arrived for --drain seconds".to_owned()
+            },
+        ),
+        ("server RSS start", mib(r.server_rss.start_kib)),
+        ("server RSS peak", mib(r.server_rss.peak_kib)),
+        ("bench RSS", mib(r.bench_rss_kib)),
+        (
+            "verdict",
+            if r.clean() {
+                "clean: every send acknowledged once; nothing lost, duplicated or out of order"
+                    .to_owned()
+            } else {
+                format!("NOT CLEAN: {}", r.failures().join(", "))
             },
         ),
     ]);

@@ -44,6 +44,11 @@ impl RunNames {
         }
     }
 
+    /// The password every account registered under these names has.
+    pub fn password(&self) -> &str {
+        &self.password
+    }
+
     /// A seed for picking source addresses.
     pub fn seed(&self) -> u32 {
         u32::from_str_radix(&self.tag[1..], 16).unwrap_or(0)

@@ -64,6 +64,9 @@ pub enum ServerFrame {
     Ack {
         /// The send's key.
         client_id: String,
+        /// The stored message (the same one again for a repeated `client_id`).
+        #[serde(default)]
+        message: Option<WireMessage>,
     },
     /// A frame failed.
     Error {
@@ -95,14 +98,30 @@ pub enum RoomEvent {
 }
 
 /// The parts of a message the bench checks.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct WireMessage {
+    /// Identifier (a repeated send returns the stored one).
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    /// The sender's idempotency key.
+    #[serde(default)]
+    pub client_id: Option<String>,
     /// Room.
     pub room_id: Uuid,
     /// Position in the room.
     pub seq: i64,
     /// Text (carries the probe).
     pub body: String,
+}
+
+/// Whether a failed [`connect`] was the server refusing the token (`401`), so that a fresh
+/// one should be fetched before trying again.
+pub fn is_unauthorized(error: &crate::error::BenchError) -> bool {
+    matches!(
+        error,
+        crate::error::BenchError::WebSocket(e)
+            if matches!(&**e, tokio_tungstenite::tungstenite::Error::Http(r) if r.status() == 401)
+    )
 }
 
 /// Opens `GET /ws` with an access token. Buffers are small because the idle mode holds ten

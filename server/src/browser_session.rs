@@ -84,17 +84,7 @@ async fn resolve(
 }
 
 fn is_secure(state: &AppState, headers: &HeaderMap) -> bool {
-    let configured = state
-        .infra
-        .config
-        .public_url
-        .as_deref()
-        .is_some_and(|u| u.starts_with("https://"));
-    let forwarded = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    configured || forwarded
+    crate::security_headers::is_https(&state.infra.config, headers)
 }
 
 /// Built files and anything with an extension (favicon, manifest) need no session.

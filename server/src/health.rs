@@ -20,12 +20,13 @@ pub async fn healthz() -> impl IntoResponse {
     no_store(StatusCode::OK, Json(Liveness { status: "ok" }))
 }
 
-/// Every backend in use answered; 503 names the ones that did not, or says `draining` once
-/// SIGTERM arrived (the load balancer must stop sending new work here).
+/// Every required backend answered; 503 names the ones that did not, or says `draining` once
+/// SIGTERM arrived (the load balancer must stop sending new work here). A read replica that
+/// is down or lagging makes the status `degraded` (still 200): the primary serves its reads.
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses(
-        (status = 200, description = "All backends reachable", body = Readiness),
-        (status = 503, description = "A backend is unreachable, or the instance is draining", body = Readiness),
+        (status = 200, description = "All required backends reachable: status `ready`, or `degraded` when a read replica is down or lagging", body = Readiness),
+        (status = 503, description = "A required backend is unreachable (status `unavailable`), or the instance is draining (status `draining`)", body = Readiness),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let mut report = readiness(&state.infra).await;

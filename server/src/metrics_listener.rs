@@ -44,14 +44,20 @@ pub async fn bind(
 }
 
 async fn scrape(State(infra): State<Infra>) -> impl IntoResponse {
-    let pool = &infra.db;
-    metrics::db_pool(
-        "primary",
-        pool.size(),
-        pool.num_idle(),
-        infra.config.db_max_connections,
-    );
-    match tokio::time::timeout(BACKLOG_TIMEOUT, outbox::backlog(pool)).await {
+    for pool in infra.db.pool_stats() {
+        metrics::db_pool(&pool.name, pool.size, pool.idle, pool.max, pool.reads);
+    }
+    for replica in infra.db.replica_states() {
+        metrics::db_replica(&metrics::ReplicaFigures {
+            pool: &replica.name,
+            healthy: replica.healthy,
+            lag: replica.lag,
+            fallbacks: replica.fallbacks,
+            stale_reads: replica.stale_reads,
+            skips: replica.skips,
+        });
+    }
+    match tokio::time::timeout(BACKLOG_TIMEOUT, outbox::backlog(infra.db.primary())).await {
         Ok(Ok((depth, oldest))) => {
             metrics::outbox_backlog(depth, Duration::from_secs_f64(oldest.max(0.0)))
         }

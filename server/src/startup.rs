@@ -14,10 +14,9 @@ use app::{
         Services,
     },
 };
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
-use crate::{metrics_listener, pwa::PwaConfig, router, shutdown, state::AppState};
+use crate::{http_server, metrics_listener, pwa::PwaConfig, router, shutdown, state::AppState};
 
 /// Why the process could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -39,9 +38,6 @@ pub enum StartupError {
     /// A setting read outside `Config` (like `PWA`) is invalid.
     #[error("{0}")]
     Setting(String),
-    /// The HTTP server failed while running.
-    #[error("http server failed: {0}")]
-    Serve(std::io::Error),
 }
 
 /// How long closing WebSockets get to finish their handshakes once the drain closes them.
@@ -55,13 +51,18 @@ pub async fn serve(config: Config) -> Result<(), StartupError> {
     let addr = config.site_addr;
     let pwa = PwaConfig::from_env().map_err(StartupError::Setting)?;
     let infra = Infra::connect(config).await?;
-    db::migrate(&infra.db).await?;
+    db::migrate(infra.db.primary()).await?;
     tracing::info!("backends: {}", infra.describe());
     infra
         .bus
         .wait_until_subscribed(std::time::Duration::from_secs(2))
         .await;
-    for check in readiness(&infra).await.checks.iter().filter(|c| !c.ok) {
+    for check in readiness(&infra)
+        .await
+        .checks
+        .iter()
+        .filter(|c| !c.ok && !c.degraded)
+    {
         tracing::warn!(
             backend = %check.name,
             error = check.error.as_deref().unwrap_or(""),
@@ -71,11 +72,7 @@ pub async fn serve(config: Config) -> Result<(), StartupError> {
 
     let listener = TcpListener::bind(addr)
         .await
-        .map_err(|source| StartupError::Bind { addr, source })?
-        // Chat frames are small and latency-sensitive; never wait to coalesce them.
-        .tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
+        .map_err(|source| StartupError::Bind { addr, source })?;
     tracing::info!("listening on http://{addr}");
     let state = AppState::with_pwa(infra.clone(), pwa);
     let (stop_metrics, metrics) = stopper();
@@ -114,13 +111,8 @@ pub async fn serve(config: Config) -> Result<(), StartupError> {
         );
         fanout.restart_all();
     };
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(draining)
-    .await
-    .map_err(StartupError::Serve);
+    let header_timeout = infra.config.limits.http_header_timeout;
+    http_server::serve(listener, app, header_timeout, draining).await;
     // Upgraded sockets are not the HTTP server's to wait for: give their closing handshakes
     // a moment so clients get the 1012 rather than a reset.
     if !sockets_after.wait_idle(SOCKET_CLOSE_WAIT).await {
@@ -130,7 +122,6 @@ pub async fn serve(config: Config) -> Result<(), StartupError> {
     infra.queue.close().await;
     stop_metrics.stop(metrics).await;
     infra.db.close().await;
-    served?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -162,7 +153,7 @@ impl Stopper {
 /// apart from the web servers. Applies migrations first, like `serve`.
 pub async fn worker(config: Config) -> Result<(), StartupError> {
     let infra = Infra::connect(config).await?;
-    db::migrate(&infra.db).await?;
+    db::migrate(infra.db.primary()).await?;
     tracing::info!("backends: {}", infra.describe());
     let services = Services::new(infra.clone());
     let (stop_metrics, metrics) = stopper();

@@ -9,7 +9,7 @@ use leptos::config::LeptosOptions;
 use crate::{
     drain::Drain,
     pwa::{Bundle, Pwa, PwaConfig},
-    ws::{fanout::Fanout, tracker::SocketTracker},
+    ws::{fanout::Fanout, limits::ConnectionLimits, tracker::SocketTracker},
 };
 
 /// Infrastructure plus the Leptos options; cloned per request (all fields are handles).
@@ -29,6 +29,8 @@ pub struct AppState {
     pub sockets: SocketTracker,
     /// Set once SIGTERM arrived.
     pub drain: Drain,
+    /// Sockets per account and address on this instance.
+    pub ws_limits: ConnectionLimits,
 }
 
 impl AppState {
@@ -57,6 +59,10 @@ impl AppState {
             fanout,
             sockets: SocketTracker::default(),
             drain: Drain::default(),
+            ws_limits: ConnectionLimits::new(
+                infra.config.limits.ws_per_user,
+                infra.config.limits.ws_per_address,
+            ),
             infra,
         }
     }

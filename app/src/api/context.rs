@@ -6,6 +6,7 @@ use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 
 use crate::{
+    infra::client_addr::ClientAddr,
     model::error::ErrorDetail,
     services::{
         auth::{Authenticated, ClientInfo},
@@ -88,12 +89,16 @@ pub fn fail(error: ServiceError) -> ErrorDetail {
     }
 }
 
-/// The peer address (set by the server) and `User-Agent` of a request.
+/// The client's address (resolved by the server, behind trusted proxies too) and
+/// `User-Agent` of a request.
 pub fn client_info(parts: &Parts) -> ClientInfo {
-    let ip = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|axum::extract::ConnectInfo(addr)| addr.ip().to_string());
+    let ip = match parts.extensions.get::<ClientAddr>() {
+        Some(ClientAddr(ip)) => Some(ip.to_string()),
+        None => parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|axum::extract::ConnectInfo(addr)| addr.ip().to_string()),
+    };
     let user_agent = parts
         .headers
         .get(header::USER_AGENT)

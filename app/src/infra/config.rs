@@ -125,6 +125,21 @@ pub struct ScaleConfig {
     pub metrics_addr: Option<SocketAddr>,
     /// How long a draining instance keeps serving after SIGTERM before closing its sockets.
     pub shutdown_grace: Duration,
+    /// Proxies (load balancers) whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// Abuse limits of the realtime channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitsConfig {
+    /// Sockets one account may hold on one instance (`WS_MAX_CONNECTIONS_PER_USER`).
+    pub ws_per_user: usize,
+    /// Sockets one client address may hold on one instance (`WS_MAX_CONNECTIONS_PER_ADDRESS`).
+    pub ws_per_address: usize,
+    /// Time a client gets to send a request's headers (`HTTP_HEADER_TIMEOUT_SECONDS`).
+    pub http_header_timeout: Duration,
+    /// Time a request may take before it is answered 408 (`HTTP_REQUEST_TIMEOUT_SECONDS`).
+    pub http_request_timeout: Duration,
 }
 
 /// The whole validated configuration of a server process.
@@ -160,6 +175,8 @@ pub struct Config {
     pub notifications: NotificationConfig,
     /// Read replicas, metrics listener and graceful drain.
     pub scale: ScaleConfig,
+    /// Abuse limits.
+    pub limits: LimitsConfig,
 }
 
 impl Config {
@@ -324,6 +341,12 @@ impl Config {
 
         let notifications = parse_notifications(&get)?;
         let scale = parse_scale(&get, environment, site_addr)?;
+        let limits = LimitsConfig {
+            ws_per_user: parse_count(&get, "WS_MAX_CONNECTIONS_PER_USER", 20, 1_000_000)?,
+            ws_per_address: parse_count(&get, "WS_MAX_CONNECTIONS_PER_ADDRESS", 1000, 10_000_000)?,
+            http_header_timeout: parse_timeout(&get, "HTTP_HEADER_TIMEOUT_SECONDS", 10)?,
+            http_request_timeout: parse_timeout(&get, "HTTP_REQUEST_TIMEOUT_SECONDS", 30)?,
+        };
 
         Ok(Self {
             environment,
@@ -341,6 +364,7 @@ impl Config {
             registrations_per_hour,
             notifications,
             scale,
+            limits,
         })
     }
 }
@@ -404,12 +428,67 @@ fn parse_scale(
                 )
             })?,
     };
+    let trusted_proxies = match get("TRUSTED_PROXIES") {
+        None => Vec::new(),
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        invalid(
+                            "TRUSTED_PROXIES",
+                            format!("{p:?} is not an address or network like 10.0.0.0/8"),
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()?,
+    };
     Ok(ScaleConfig {
+        trusted_proxies,
         database_read_urls,
         database_read_max_lag,
         metrics_addr,
         shutdown_grace,
     })
+}
+
+/// A whole number from 1 to `max`, or `default` when unset.
+fn parse_count(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: usize,
+    max: usize,
+) -> Result<usize, ConfigError> {
+    match get(var) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| invalid(var, format!("{v:?} is not a number from 1 to {max}"))),
+    }
+}
+
+/// A timeout from 0.1 s to an hour, `default` seconds when unset.
+fn parse_timeout(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: u64,
+) -> Result<Duration, ConfigError> {
+    match get(var) {
+        None => Ok(Duration::from_secs(default)),
+        Some(v) => parse_seconds(&v)
+            .filter(|d| (Duration::from_millis(100)..=Duration::from_secs(3600)).contains(d))
+            .ok_or_else(|| {
+                invalid(
+                    var,
+                    format!("{v:?} is not a number of seconds from 0.1 to 3600"),
+                )
+            }),
+    }
 }
 
 /// A non-negative, finite number of seconds such as `5` or `0.25`.
@@ -689,6 +768,14 @@ mod tests {
         assert!(error_of(&[("METRICS_ADDR", "0.0.0.0:3000")]).contains("public port"));
         assert!(error_of(&[("SHUTDOWN_GRACE_SECONDS", "NaN")])
             .starts_with("invalid SHUTDOWN_GRACE_SECONDS"));
+        assert!(
+            error_of(&[("TRUSTED_PROXIES", "10.0.0.0/33")]).starts_with("invalid TRUSTED_PROXIES")
+        );
+        assert_eq!(dev.limits.ws_per_user, 20);
+        assert!(error_of(&[("WS_MAX_CONNECTIONS_PER_USER", "0")])
+            .starts_with("invalid WS_MAX_CONNECTIONS_PER_USER"));
+        let proxies = config(&[("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,::1")]).expect("valid");
+        assert_eq!(proxies.scale.trusted_proxies.len(), 3);
     }
 
     #[test]

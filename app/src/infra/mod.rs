@@ -2,6 +2,7 @@
 //! queue. Services reach the outside world only through this module.
 
 pub mod bus;
+pub mod client_addr;
 pub mod config;
 pub mod db;
 pub mod health;
@@ -15,12 +16,10 @@ pub mod store;
 
 use std::sync::Arc;
 
-use sqlx::PgPool;
-
 use self::{
     bus::EventBus,
     config::{redact_url, Backend, Config},
-    db::DbError,
+    db::{Db, DbError},
     membership_cache::MembershipCache,
     presence::PresenceStore,
     queue::JobQueue,
@@ -46,8 +45,8 @@ pub enum InfraError {
 /// Every backend a server process talks to, shared by handlers, services and workers.
 #[derive(Clone)]
 pub struct Infra {
-    /// PostgreSQL pool.
-    pub db: PgPool,
+    /// PostgreSQL: the primary, and read replicas when configured.
+    pub db: Db,
     /// Redis connection when configured; `None` means in-process fallbacks are used.
     pub redis: Option<redis::aio::ConnectionManager>,
     /// Realtime event fan-out.
@@ -65,10 +64,17 @@ pub struct Infra {
 }
 
 impl Infra {
-    /// Connects to PostgreSQL (failing fast when it is unreachable) and sets up Redis and
-    /// RabbitMQ, which may come up later: their absence shows in `/readyz`, not as a crash.
+    /// Connects to PostgreSQL (failing fast when it is unreachable) and sets up read replicas,
+    /// Redis and RabbitMQ, which may come up later: their absence shows in `/readyz`, not as
+    /// a crash.
     pub async fn connect(config: Config) -> Result<Self, InfraError> {
-        let db = db::connect(config.database_url.expose(), config.db_max_connections).await?;
+        let db = Db::connect(
+            config.database_url.expose(),
+            config.db_max_connections,
+            &config.scale.database_read_urls,
+            config.scale.database_read_max_lag,
+        )
+        .await?;
         let (redis, bus) = match &config.redis {
             Backend::Url(url) => {
                 let (client, conn) =
@@ -112,9 +118,16 @@ impl Infra {
     /// One human-readable line naming the backends in use, for the startup log.
     pub fn describe(&self) -> String {
         let c = &self.config;
+        let replicas: Vec<String> = c
+            .scale
+            .database_read_urls
+            .iter()
+            .map(|url| db::redact_replica_url(url.expose()))
+            .collect();
         format!(
-            "postgres={} redis={:?} rabbitmq={:?} event_bus={} job_queue={}",
+            "postgres={} postgres_replicas=[{}] redis={:?} rabbitmq={:?} event_bus={} job_queue={}",
             redact_url(c.database_url.expose()),
+            replicas.join(", "),
             c.redis,
             c.amqp,
             self.bus.backend(),

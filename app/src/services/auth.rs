@@ -98,6 +98,11 @@ pub struct AuthService {
 }
 
 impl AuthService {
+    /// argon2 verifications run by sign-ins so far (equal cost for every failure is tested).
+    pub fn password_verifications(&self) -> u64 {
+        self.hasher.verifications()
+    }
+
     /// Builds the service over its dependencies.
     pub fn new(db: PgPool, keys: TokenKeys, hasher: PasswordHasher, limiter: RateLimiter) -> Self {
         Self {

@@ -20,11 +20,13 @@ use super::{
 use crate::{
     infra::{
         bus::EventBus,
+        db::Db,
         rate_limit::{Limit, RateLimiter, Verdict},
         store::{
             members,
             messages::{self, MessageRow, NewMessage},
             rooms::RoomRow,
+            StoreError,
         },
     },
     model::{
@@ -51,7 +53,10 @@ pub const SEND_LIMIT: Limit = Limit {
 /// The message service.
 #[derive(Clone)]
 pub struct MessageService {
+    /// The primary: sending, catch-up, the newest page, and everything read after a write.
     db: PgPool,
+    /// Lag-tolerant reads (search, older pages) may go to a replica.
+    reads: Db,
     rooms: RoomService,
     bus: EventBus,
     limiter: RateLimiter,
@@ -61,14 +66,15 @@ pub struct MessageService {
 impl MessageService {
     /// Builds the service.
     pub fn new(
-        db: PgPool,
+        db: Db,
         rooms: RoomService,
         bus: EventBus,
         limiter: RateLimiter,
         notifications: NotificationService,
     ) -> Self {
         Self {
-            db,
+            db: db.primary().clone(),
+            reads: db,
             rooms,
             bus,
             limiter,
@@ -101,7 +107,7 @@ impl MessageService {
             if let Some(existing) =
                 messages::by_client_id(&self.db, room_id, auth.user_id, c).await?
             {
-                return self.with_reactions(existing).await;
+                return self.resent(existing).await;
             }
         }
         let settings = room.settings();
@@ -149,7 +155,7 @@ impl MessageService {
                 messages::by_client_id(&mut *tx, room_id, auth.user_id, c).await?
             {
                 tx.rollback().await?;
-                return self.with_reactions(existing).await;
+                return self.resent(existing).await;
             }
         }
         let id = messages::insert(
@@ -211,8 +217,30 @@ impl MessageService {
         if before.is_some_and(|b| b < 0) || after.is_some_and(|a| a < 0) {
             return Err(ServiceError::invalid("before", "seq must not be negative"));
         }
-        let rows = messages::page(&self.db, room_id, before, after, limit).await?;
-        self.with_reactions_all(rows).await
+        let Some(before) = before else {
+            // Catching up (`after`: what a reconnecting socket replays, gap filling) and the
+            // newest page must see every committed message: the primary.
+            let rows = messages::page(&self.db, room_id, None, after, limit).await?;
+            return self.with_reactions_all(rows).await;
+        };
+        // Scrolling back: a replica may serve the page, as long as it holds every seq below
+        // `before` (the client has seen `before`, so a lagging copy shows as missing seqs).
+        let (rows, reactions) = self
+            .reads
+            .read_checked(
+                |pool| async move {
+                    let rows = messages::page(&pool, room_id, Some(before), None, limit).await?;
+                    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+                    let reactions = messages::reactions(&pool, &ids).await?;
+                    Ok::<_, StoreError>((rows, reactions))
+                },
+                |(rows, _)| {
+                    let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+                    complete_page_before(&seqs, before, limit)
+                },
+            )
+            .await?;
+        Ok(with_their_reactions(rows, reactions))
     }
 
     /// The first page of a room view: around `at` when given (a search hit), else from just
@@ -385,9 +413,17 @@ impl MessageService {
                 "Enter 1 to 200 characters to search for.",
             ));
         }
-        let hits = messages::search(&self.db, auth.user_id, query, 50).await?;
-        let ids: Vec<Uuid> = hits.iter().map(|(m, _)| m.id).collect();
-        let mut reactions = group(messages::reactions(&self.db, &ids).await?);
+        // Lag-tolerant: a replica serves search when one is healthy.
+        let (hits, reactions) = self
+            .reads
+            .read_with_fallback(|pool| async move {
+                let hits = messages::search(&pool, auth.user_id, query, 50).await?;
+                let ids: Vec<Uuid> = hits.iter().map(|(m, _)| m.id).collect();
+                let reactions = messages::reactions(&pool, &ids).await?;
+                Ok::<_, StoreError>((hits, reactions))
+            })
+            .await?;
+        let mut reactions = group(reactions);
         Ok(hits
             .into_iter()
             .map(|(row, room_name)| {
@@ -424,6 +460,18 @@ impl MessageService {
         self.with_reactions(row).await
     }
 
+    /// A retried send of a stored message: its stored form, published again. The first
+    /// attempt's instance may have died between commit and publish; followers drop the repeat
+    /// by seq, so publishing twice costs a frame, never a duplicate.
+    async fn resent(&self, existing: MessageRow) -> ServiceResult<Message> {
+        let message = self.with_reactions(existing).await?;
+        self.publish(RoomEvent::MessageCreated {
+            message: message.clone(),
+        })
+        .await;
+        Ok(message)
+    }
+
     async fn with_reactions(&self, row: MessageRow) -> ServiceResult<Message> {
         let mut all = self.with_reactions_all(vec![row]).await?;
         all.pop()
@@ -432,14 +480,8 @@ impl MessageService {
 
     async fn with_reactions_all(&self, rows: Vec<MessageRow>) -> ServiceResult<Vec<Message>> {
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-        let mut reactions = group(messages::reactions(&self.db, &ids).await?);
-        Ok(rows
-            .into_iter()
-            .map(|row| {
-                let r = reactions.remove(&row.id).unwrap_or_default();
-                row.into_message(r)
-            })
-            .collect())
+        let reactions = messages::reactions(&self.db, &ids).await?;
+        Ok(with_their_reactions(rows, reactions))
     }
 
     /// Announces that the caller is typing (members only; not stored).
@@ -459,6 +501,29 @@ impl MessageService {
     pub async fn publish(&self, event: RoomEvent) {
         events::publish(&self.bus, event).await;
     }
+}
+
+/// Whether `seqs` (ascending) are the whole page of up to `limit` messages before seq
+/// `before`: seqs are gapless from 1 and never removed (deleting leaves a tombstone), so a
+/// copy that lags behind shows up as missing seqs.
+fn complete_page_before(seqs: &[i64], before: i64, limit: i64) -> bool {
+    let expected = (before - 1).clamp(0, limit);
+    seqs.len() as i64 == expected
+        && seqs
+            .iter()
+            .enumerate()
+            .all(|(i, &seq)| seq == before - expected + i as i64)
+}
+
+/// The messages of `rows`, each with its reactions out of `reactions`.
+fn with_their_reactions(rows: Vec<MessageRow>, reactions: Vec<(Uuid, Reaction)>) -> Vec<Message> {
+    let mut reactions = group(reactions);
+    rows.into_iter()
+        .map(|row| {
+            let r = reactions.remove(&row.id).unwrap_or_default();
+            row.into_message(r)
+        })
+        .collect()
 }
 
 fn group(pairs: Vec<(Uuid, Reaction)>) -> HashMap<Uuid, Vec<Reaction>> {
@@ -487,4 +552,21 @@ fn clean_body(body: &str) -> ServiceResult<String> {
         ));
     }
     Ok(body.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::complete_page_before;
+
+    #[test]
+    fn a_page_before_a_seq_is_complete_only_without_missing_seqs() {
+        assert!(complete_page_before(&[7, 8, 9], 10, 3));
+        assert!(complete_page_before(&[1, 2], 3, 50));
+        assert!(complete_page_before(&[], 1, 50));
+        // A lagging copy lacks the newest seqs, or the whole room.
+        assert!(!complete_page_before(&[5, 6, 7], 10, 3));
+        assert!(!complete_page_before(&[1, 2], 4, 50));
+        assert!(!complete_page_before(&[], 4, 50));
+        assert!(!complete_page_before(&[7, 9], 10, 2));
+    }
 }

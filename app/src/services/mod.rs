@@ -39,7 +39,7 @@ impl Services {
     pub fn new(infra: Infra) -> Self {
         let keys = tokens::TokenKeys::new(infra.config.jwt_secret.expose().as_bytes());
         let auth = auth::AuthService::new(
-            infra.db.clone(),
+            infra.db.primary().clone(),
             keys,
             passwords::PasswordHasher::new(),
             infra.limiter.clone(),
@@ -63,7 +63,7 @@ impl Services {
             infra.config.notifications.clone(),
         );
         let invitations =
-            invitations::InvitationService::new(infra.db.clone(), rooms.clone(), outbox);
+            invitations::InvitationService::new(infra.db.primary().clone(), rooms.clone(), outbox);
         let messages = messages::MessageService::new(
             infra.db.clone(),
             rooms.clone(),

@@ -5,7 +5,10 @@
 //! over dozens of blocking threads left the server holding gigabytes. A fixed set of threads
 //! reuses the same few blocks, and the bounded queue makes a burst wait instead of grow.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{
+    atomic::{AtomicU64, Ordering},
+    Arc, Mutex, OnceLock,
+};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -21,6 +24,8 @@ use super::error::{ServiceError, ServiceResult};
 #[derive(Clone)]
 pub struct PasswordHasher {
     argon: Arc<Argon2<'static>>,
+    /// argon2 verifications run, so tests can prove every login path costs the same.
+    verifications: Arc<AtomicU64>,
 }
 
 impl Default for PasswordHasher {
@@ -35,6 +40,7 @@ impl PasswordHasher {
         let params = Params::new(19_456, 2, 1, None).unwrap_or_default();
         Self {
             argon: Arc::new(Argon2::new(Algorithm::Argon2id, Version::V0x13, params)),
+            verifications: Arc::default(),
         }
     }
 
@@ -55,16 +61,25 @@ impl PasswordHasher {
     /// unknown account takes as long to reject as a wrong password.
     pub async fn verify(&self, password: String, hash: Option<String>) -> ServiceResult<bool> {
         let argon = self.argon.clone();
+        let verifications = self.verifications.clone();
         let known = hash.is_some();
         let matched = run(move || {
             // The dummy is computed on first use, here on a hashing thread like every hash.
             let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
             PasswordHash::new(&hash)
-                .map(|parsed| argon.verify_password(password.as_bytes(), &parsed).is_ok())
+                .map(|parsed| {
+                    verifications.fetch_add(1, Ordering::Relaxed);
+                    argon.verify_password(password.as_bytes(), &parsed).is_ok()
+                })
                 .unwrap_or(false)
         })
         .await?;
         Ok(known && matched)
+    }
+
+    /// How many argon2 verifications this hasher ran.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 }
 

@@ -17,11 +17,12 @@ use super::{
 use crate::{
     infra::{
         bus::EventBus,
+        db::Db,
         membership_cache::{Members, MembershipCache},
         store::{
             members,
             rooms::{self, DirectorySort, NewRoom, RoomChanges, RoomRow},
-            users,
+            users, StoreError,
         },
     },
     model::{
@@ -59,7 +60,10 @@ pub(crate) type AdmitHook =
 /// The room service.
 #[derive(Clone)]
 pub struct RoomService {
+    /// The primary: writes, permission checks and anything read right after a write.
     db: PgPool,
+    /// Lag-tolerant reads (the directory, previews) may go to a replica.
+    reads: Db,
     cache: MembershipCache,
     bus: EventBus,
     outbox: Outbox,
@@ -67,9 +71,10 @@ pub struct RoomService {
 
 impl RoomService {
     /// Builds the service; membership changes that notify someone write to `outbox`.
-    pub fn new(db: PgPool, cache: MembershipCache, bus: EventBus, outbox: Outbox) -> Self {
+    pub fn new(db: Db, cache: MembershipCache, bus: EventBus, outbox: Outbox) -> Self {
         Self {
-            db,
+            db: db.primary().clone(),
+            reads: db,
             cache,
             bus,
             outbox,
@@ -373,8 +378,16 @@ impl RoomService {
             check("search", validation::text_max(s, DIRECTORY_SEARCH_MAX))?;
         }
         let pattern = search.map(rooms::contains_pattern);
-        let total = rooms::directory_count(&self.db, pattern.as_deref()).await?;
-        let page = rooms::directory_page(&self.db, pattern.as_deref(), sort, limit, offset).await?;
+        let pattern = pattern.as_deref();
+        // Lag-tolerant: a replica serves the directory when one is healthy.
+        let (page, total) = self
+            .reads
+            .read_with_fallback(|pool| async move {
+                let total = rooms::directory_count(&pool, pattern).await?;
+                let page = rooms::directory_page(&pool, pattern, sort, limit, offset).await?;
+                Ok::<_, StoreError>((page, total))
+            })
+            .await?;
         Ok((page, total))
     }
 
@@ -384,7 +397,15 @@ impl RoomService {
         if room.kind == "direct" {
             return Err(not_found());
         }
-        rooms::summary(&self.db, id).await?.ok_or_else(not_found)
+        // The permission check above ran on the primary; the summary may come from a replica,
+        // unless it does not have the room yet (just created).
+        self.reads
+            .read_checked(
+                |pool| async move { rooms::summary(&pool, id).await },
+                Option::is_some,
+            )
+            .await?
+            .ok_or_else(not_found)
     }
 
     /// Joins a public room (idempotent); banned users and full rooms are refused.

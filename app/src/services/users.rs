@@ -9,7 +9,10 @@ use super::{
     error::{ServiceError, ServiceResult},
 };
 use crate::{
-    infra::store::users::{self, ProfileValue},
+    infra::{
+        db::Db,
+        store::users::{self, ProfileValue},
+    },
     model::{
         user::{AccountUpdate, PasswordChange, Profile, ProfileUpdate, PublicUser, User},
         validation::{self, check},
@@ -25,14 +28,21 @@ pub const SEARCH_MAX: i64 = 50;
 /// The user service.
 #[derive(Clone)]
 pub struct UserService {
+    /// The primary: the caller's own account and profile, and every change.
     db: PgPool,
+    /// Lag-tolerant reads (other people's profiles, user search) may go to a replica.
+    reads: Db,
     auth: AuthService,
 }
 
 impl UserService {
     /// Builds the service; it uses the auth service for password checks and sign-outs.
-    pub fn new(db: PgPool, auth: AuthService) -> Self {
-        Self { db, auth }
+    pub fn new(db: Db, auth: AuthService) -> Self {
+        Self {
+            db: db.primary().clone(),
+            reads: db,
+            auth,
+        }
     }
 
     /// The caller's own account.
@@ -181,19 +191,27 @@ impl UserService {
         Ok(users::update_profile(&self.db, auth.user_id, &columns).await?)
     }
 
-    /// Anyone's public view by id.
+    /// Anyone's public view by id (a replica may answer; the primary when it lacks the user).
     pub async fn public(&self, id: Uuid) -> ServiceResult<PublicUser> {
-        users::public_by_id(&self.db, id)
+        self.reads
+            .read_checked(
+                |pool| async move { users::public_by_id(&pool, id).await },
+                Option::is_some,
+            )
             .await?
             .ok_or_else(|| ServiceError::NotFound("no such user".to_owned()))
     }
 
-    /// Anyone's public view by username.
+    /// Anyone's public view by username (like [`UserService::public`]).
     pub async fn public_by_username(&self, username: &str) -> ServiceResult<PublicUser> {
         if validation::username(username.trim()).is_err() {
             return Err(ServiceError::NotFound("no such user".to_owned()));
         }
-        users::public_by_username(&self.db, username)
+        self.reads
+            .read_checked(
+                |pool| async move { users::public_by_username(&pool, username).await },
+                Option::is_some,
+            )
             .await?
             .ok_or_else(|| ServiceError::NotFound("no such user".to_owned()))
     }
@@ -220,6 +238,12 @@ impl UserService {
         if prefix.chars().count() > validation::USERNAME_LEN.1 || !plausible {
             return Ok(Vec::new());
         }
-        Ok(users::search_by_prefix(&self.db, prefix, limit).await?)
+        // Lag-tolerant: a replica serves user search when one is healthy.
+        Ok(self
+            .reads
+            .read_with_fallback(|pool| async move {
+                users::search_by_prefix(&pool, prefix, limit).await
+            })
+            .await?)
     }
 }

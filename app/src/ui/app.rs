@@ -39,7 +39,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <PwaHead/>
                 // Sets the theme before first paint so a dark-mode user never sees a white flash.
-                <script inner_html=THEME_BOOTSTRAP></script>
+                <script nonce=leptos::nonce::use_nonce() inner_html=THEME_BOOTSTRAP></script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>

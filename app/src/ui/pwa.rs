@@ -50,7 +50,9 @@ pub fn PwaHead() -> impl IntoView {
     view! {
         <link rel="manifest" href="/manifest.webmanifest"/>
         <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png"/>
-        {register.then(|| view! { <script inner_html=REGISTER_SCRIPT></script> })}
+        {register.then(|| {
+            view! { <script nonce=leptos::nonce::use_nonce() inner_html=REGISTER_SCRIPT></script> }
+        })}
     }
 }
 

@@ -5,7 +5,7 @@ use app::ui::theme::THEME_BOOTSTRAP;
 
 /// Retries as soon as the browser reports a connection again (the worker retries the network
 /// first, so the reload shows the real page).
-const RETRY_SCRIPT: &str = "addEventListener('online',function(){location.reload()});\
+pub const RETRY_SCRIPT: &str = "addEventListener('online',function(){location.reload()});\
 document.getElementById('offline-retry').addEventListener('click',function(){location.reload()});";
 
 /// The offline page linking the stylesheet at `css_url`.

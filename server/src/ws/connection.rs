@@ -22,7 +22,14 @@ use futures::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::fanout::{Dispatch, Ended, Follows};
+use super::{
+    fanout::{Dispatch, Ended, Follows},
+    limits::{
+        Permit, Refusal, TokenBucket, FLOOD_CLOSE_AFTER, FRAMES_PER_SECOND, FRAME_BURST,
+        SUBSCRIBES_PER_SECOND, SUBSCRIBE_BURST,
+    },
+    MAX_MESSAGE_BYTES,
+};
 use crate::state::AppState;
 
 /// Frames queued for a client before it counts as too slow and is disconnected.
@@ -52,6 +59,61 @@ mod close {
     pub const LAGGED: u16 = 4002;
     /// The instance is draining (RFC 6455 "service restart"): reconnect now, to another one.
     pub const RESTART: u16 = 1012;
+    /// The client kept flooding after being told to slow down (RFC 6455 "policy violation").
+    pub const POLICY: u16 = 1008;
+    /// A message over the size limit (RFC 6455 "message too big").
+    pub const TOO_BIG: u16 = 1009;
+    /// The account holds its maximum of sockets on this instance.
+    pub const TOO_MANY_FOR_USER: u16 = 4003;
+    /// The client address holds its maximum of sockets on this instance.
+    pub const TOO_MANY_FROM_ADDRESS: u16 = 4004;
+}
+
+/// The close reason of a message over the limit.
+const TOO_BIG_REASON: &str = "message too big: the limit is 65536 bytes";
+const _: () = assert!(MAX_MESSAGE_BYTES == 65536, "TOO_BIG_REASON names the limit");
+
+/// Least time between two `rate_limited` errors on one connection.
+const RATE_LIMITED_EVERY: Duration = Duration::from_secs(1);
+
+/// Closes a socket that was over a connection cap, saying which.
+pub async fn refuse(mut socket: WebSocket, refusal: Refusal) {
+    let (code, reason) = match refusal {
+        Refusal::PerUser(n) => (
+            close::TOO_MANY_FOR_USER,
+            format!("too many connections for this account (limit {n})"),
+        ),
+        Refusal::PerAddress(n) => (
+            close::TOO_MANY_FROM_ADDRESS,
+            format!("too many connections from this address (limit {n})"),
+        ),
+    };
+    metrics::ws_refused(code);
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = socket.send(WsMessage::Close(Some(frame))).await;
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        while let Some(Ok(message)) = socket.next().await {
+            if matches!(message, WsMessage::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+/// Whether a read error is a frame or message over the size limit.
+fn too_big(error: &axum::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        if let Some(tungstenite::Error::Capacity(_)) = e.downcast_ref::<tungstenite::Error>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 enum Outbound {
@@ -60,8 +122,9 @@ enum Outbound {
     Ping,
 }
 
-/// Runs the connection until either side closes it.
-pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated) {
+/// Runs the connection until either side closes it; `_permit` holds its place under the
+/// connection caps until then.
+pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated, _permit: Permit) {
     let (mut sink, mut stream) = socket.split();
     let (out_tx, mut out_rx) = mpsc::channel::<Outbound>(OUTBOUND_CAPACITY);
     let (close_tx, mut close_rx) = mpsc::channel::<(u16, &'static str)>(1);
@@ -102,6 +165,10 @@ pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated) {
         closing: None,
         id: Uuid::new_v4(),
         status: PresenceStatus::Online,
+        frames: TokenBucket::new(FRAMES_PER_SECOND, FRAME_BURST, Instant::now()),
+        subscribes: TokenBucket::new(SUBSCRIBES_PER_SECOND, SUBSCRIBE_BURST, Instant::now()),
+        dropped_in_row: 0,
+        last_rate_error: None,
     };
     conn.announce_presence().await;
     let mut heartbeat = tokio::time::interval(PING_EVERY);
@@ -112,13 +179,22 @@ pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated) {
                 Some(Ok(WsMessage::Text(text))) => {
                     metrics::ws_frame_received();
                     last_heard = Instant::now();
-                    conn.handle_text(text.as_str()).await;
+                    if conn.admit_frame(last_heard) {
+                        conn.handle_text(text.as_str()).await;
+                    }
                 }
                 Some(Ok(WsMessage::Binary(_))) => {
+                    metrics::ws_frame_received();
                     last_heard = Instant::now();
-                    conn.error("bad_request", "send JSON text frames, not binary ones", None);
+                    if conn.admit_frame(last_heard) {
+                        conn.error("bad_request", "send JSON text frames, not binary ones", None);
+                    }
                 }
                 Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => last_heard = Instant::now(),
+                Some(Err(e)) if too_big(&e) => conn.close(
+                    close::TOO_BIG,
+                    TOO_BIG_REASON,
+                ),
                 Some(Ok(WsMessage::Close(_))) | Some(Err(_)) | None => break,
             },
             dispatch = inbox.recv() => match dispatch {
@@ -185,9 +261,44 @@ struct Connection {
     id: Uuid,
     /// Its status.
     status: PresenceStatus,
+    /// Frames of any kind the client may still send.
+    frames: TokenBucket,
+    /// `subscribe` frames, which cost a replay each.
+    subscribes: TokenBucket,
+    /// Frames dropped since the last one accepted.
+    dropped_in_row: u32,
+    /// When the client was last told it is rate limited.
+    last_rate_error: Option<Instant>,
 }
 
 impl Connection {
+    /// Whether a frame that just arrived may be handled; a flood gets `rate_limited` errors
+    /// (at most one a second) and, if it goes on, the connection is closed with 1008.
+    fn admit_frame(&mut self, now: Instant) -> bool {
+        if self.frames.take(now) {
+            self.dropped_in_row = 0;
+            return true;
+        }
+        self.dropped_in_row += 1;
+        if self.dropped_in_row >= FLOOD_CLOSE_AFTER {
+            self.close(close::POLICY, "too many frames; slow down");
+        } else {
+            self.rate_limited(now, "too many frames; slow down (limit 50 a second)");
+        }
+        false
+    }
+
+    /// Tells the client it is rate limited, at most once a second.
+    fn rate_limited(&mut self, now: Instant, message: &str) {
+        let recent = self
+            .last_rate_error
+            .is_some_and(|at| now.duration_since(at) < RATE_LIMITED_EVERY);
+        if !recent {
+            self.last_rate_error = Some(now);
+            self.error("rate_limited", message, None);
+        }
+    }
+
     async fn renew_presence(&mut self) -> PresenceStatus {
         self.state
             .infra
@@ -314,7 +425,17 @@ impl Connection {
             Err(e) => return self.error("bad_request", &format!("unreadable frame: {e}"), None),
         };
         match frame {
-            ClientFrame::Subscribe { rooms } => self.subscribe(rooms).await,
+            ClientFrame::Subscribe { rooms } => {
+                if self.subscribes.take(Instant::now()) {
+                    self.subscribe(rooms).await;
+                } else {
+                    self.error(
+                        "rate_limited",
+                        "too many subscribe frames; subscribe to several rooms in one frame",
+                        None,
+                    );
+                }
+            }
             ClientFrame::Unsubscribe { room_ids } => {
                 for id in room_ids {
                     self.unsubscribe(id);

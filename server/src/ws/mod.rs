@@ -4,15 +4,17 @@
 
 pub mod connection;
 pub mod fanout;
+pub mod limits;
 mod reorder;
 pub mod tracker;
 
+use app::infra::client_addr::ClientAddr;
 use app::{
     api::cookies::{read_cookie, ACCESS_COOKIE},
     services::auth::Authenticated,
 };
 use axum::{
-    extract::{ws::WebSocketUpgrade, Query, State},
+    extract::{ws::WebSocketUpgrade, Extension, Query, State},
     http::{header, HeaderMap},
     response::{IntoResponse, Response},
 };
@@ -25,6 +27,8 @@ use crate::{
 
 /// Subprotocol a non-browser client offers together with its token.
 const BEARER_PROTOCOL: &str = "bearer";
+/// Largest frame and message a client may send; larger ones are closed with 1009.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// Query of the upgrade request.
 #[derive(Debug, Deserialize)]
@@ -37,6 +41,7 @@ pub struct WsQuery {
 pub async fn upgrade(
     State(state): State<AppState>,
     Query(query): Query<WsQuery>,
+    client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -56,17 +61,28 @@ pub async fn upgrade(
         Ok(auth) => auth,
         Err(e) => return ApiError::from(e).into_response(),
     };
+    let permit = state
+        .ws_limits
+        .admit(auth.user_id, client.map(|Extension(ClientAddr(ip))| ip));
     // Small buffers: idle connections then cost kilobytes, not the default ~130 KB.
     let ws = ws
         .read_buffer_size(4096)
         .write_buffer_size(16 * 1024)
-        .max_message_size(64 * 1024);
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES);
     let ws = if via_protocol {
         ws.protocols([BEARER_PROTOCOL])
     } else {
         ws
     };
-    ws.on_upgrade(move |socket| connection::run(socket, state, auth))
+    // Over a cap, the socket is accepted only to be closed with a code saying why: browsers
+    // cannot read the status of a refused upgrade.
+    ws.on_upgrade(move |socket| async move {
+        match permit {
+            Ok(permit) => connection::run(socket, state, auth, permit).await,
+            Err(refusal) => connection::refuse(socket, refusal).await,
+        }
+    })
 }
 
 fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {

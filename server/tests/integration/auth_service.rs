@@ -124,6 +124,36 @@ async fn login_by_email_or_username_and_wrong_password() {
 }
 
 #[tokio::test]
+async fn unknown_accounts_and_wrong_passwords_cost_one_verification_each() {
+    let app = TestApp::spawn(&[]).await;
+    let s = &app.services;
+    register(s, "ada@example.com", "ada")
+        .await
+        .expect("register");
+    let before = s.auth.password_verifications();
+    let unknown = login(s, "no_such_person", PASSWORD).await;
+    let after_unknown = s.auth.password_verifications();
+    let wrong = login(s, "ada", "not the password 1").await;
+    let after_wrong = s.auth.password_verifications();
+    let (Err(ServiceError::Unauthenticated(a)), Err(ServiceError::Unauthenticated(b))) =
+        (unknown, wrong)
+    else {
+        panic!("both sign-ins fail as unauthenticated");
+    };
+    assert_eq!(a, b, "the same answer for both");
+    assert_eq!(
+        after_unknown - before,
+        1,
+        "an unknown account verifies one (dummy) hash"
+    );
+    assert_eq!(
+        after_wrong - after_unknown,
+        1,
+        "a wrong password verifies one hash"
+    );
+}
+
+#[tokio::test]
 async fn refresh_rotates_and_reuse_revokes_the_session() {
     let app = TestApp::spawn(&[]).await;
     let s = &app.services;

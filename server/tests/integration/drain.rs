@@ -1,6 +1,6 @@
-//! The real `server serve` process: metrics on their own listener only, and the graceful
-//! drain on SIGTERM (`/readyz` 503 at once, serving on through the grace period, WebSockets
-//! closed with 1012, exit 0).
+//! The real `server serve` process: metrics on their own listener only, the graceful drain
+//! on SIGTERM (`/readyz` 503 at once, serving on through the grace period, WebSockets closed
+//! with 1012, exit 0), and the header deadline that stops slow-loris clients.
 
 use std::{
     net::SocketAddr,
@@ -76,6 +76,10 @@ struct Server {
 }
 
 async fn start(db: &TestDb, grace_seconds: &str) -> Server {
+    start_with(db, grace_seconds, &[]).await
+}
+
+async fn start_with(db: &TestDb, grace_seconds: &str, extra: &[(&str, &str)]) -> Server {
     let (site, metrics) = (free_addr(), free_addr());
     let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
     command
@@ -98,6 +102,9 @@ async fn start(db: &TestDb, grace_seconds: &str) -> Server {
         if let Ok(value) = std::env::var(key) {
             command.env(key, value);
         }
+    }
+    for (key, value) in extra {
+        command.env(key, value);
     }
     let child = command.spawn().expect("start the server binary");
     let ready = eventually(Duration::from_secs(30), || async {
@@ -205,4 +212,29 @@ async fn sigterm_drains_then_closes_sockets_with_1012_and_exits_cleanly() {
         .expect("the process exits in time")
         .expect("wait for the process");
     assert!(status.success(), "exit 0, got {status}");
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    let db = TestDb::migrated().await;
+    let server = start_with(&db, "0", &[("HTTP_HEADER_TIMEOUT_SECONDS", "1")]).await;
+    let mut slow = TcpStream::connect(server.site).await.expect("connect");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("partial headers");
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "the server hangs up on the slow client");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "within the deadline, not whenever"
+    );
+    assert!(
+        matches!(
+            http(server.site, "GET", "/healthz", None).await,
+            Some((200, _))
+        ),
+        "other clients are served"
+    );
 }

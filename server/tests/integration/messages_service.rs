@@ -441,3 +441,32 @@ async fn a_room_opens_at_the_first_unread_message_or_at_a_search_hit() {
     assert_eq!(start.last_read_seq, None);
     assert_eq!(seqs(&start), (31..=80).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn a_retried_send_is_published_again_under_the_same_seq() {
+    let app = TestApp::spawn(&[("REDIS_URL", "memory")]).await;
+    let s = &app.services;
+    let a = user(s, "retrier").await;
+    let room = public_room(s, a, &[]).await;
+    let mut events = app.infra.bus.subscribe();
+    let send = SendMessage {
+        body: "once".into(),
+        client_id: Some("retry-1".into()),
+        ..Default::default()
+    };
+    let first = s.messages.send(a, room, send.clone()).await.expect("send");
+    let again = s.messages.send(a, room, send).await.expect("retry");
+    assert_eq!(first.id, again.id, "one message");
+    for _ in 0..2 {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(5), events.recv())
+            .await
+            .expect("event in time")
+            .expect("bus open");
+        match serde_json::from_slice::<RoomEvent>(&event.payload).expect("event json") {
+            RoomEvent::MessageCreated { message } => {
+                assert_eq!((message.id, message.seq), (first.id, first.seq))
+            }
+            other => panic!("unexpected event {other:?}"),
+        }
+    }
+}

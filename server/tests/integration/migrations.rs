@@ -131,3 +131,20 @@ async fn uniqueness_is_case_insensitive_and_idempotency_keys_are_unique() {
     .await;
     assert!(same_seq.is_err(), "(room, seq) must be unique");
 }
+
+#[tokio::test]
+async fn an_older_release_starts_on_a_schema_a_newer_one_migrated() {
+    let db = TestDb::empty().await;
+    app::infra::db::migrate(&db.pool).await.expect("migrate");
+    // What a newer release leaves behind: a migration this binary does not know.
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (20991231000000, 'from the future', true, '\\x00'::bytea, 0)",
+    )
+    .execute(&db.pool)
+    .await
+    .expect("record a future migration");
+    app::infra::db::migrate(&db.pool)
+        .await
+        .expect("a rollback to this release still starts");
+}

@@ -92,3 +92,43 @@ async fn pages_are_server_rendered_and_unknown_pages_are_404() {
     assert_eq!(missing.status, 404);
     assert!(missing.text().contains("This page does not exist"));
 }
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_refused_with_413() {
+    let app = TestApp::spawn(&[]).await;
+    let huge = serde_json::json!({
+        "email": "big@example.com",
+        "username": "big",
+        "password": "x".repeat(server::router::API_BODY_LIMIT),
+    });
+    let response = app
+        .send("POST", "/api/v1/auth/register", None, Some(huge))
+        .await;
+    assert_error(&response, 413, "payload_too_large");
+
+    let page_post = app
+        .request(
+            Request::post("/rpc/anything")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("content-length", server::router::SITE_BODY_LIMIT + 1)
+                .body(Body::from(vec![b'a'; server::router::SITE_BODY_LIMIT + 1]))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(page_post.status.as_u16(), 413);
+}
+
+#[tokio::test]
+async fn readiness_never_shows_connection_strings() {
+    let app = TestApp::spawn(&[
+        ("REDIS_URL", "redis://:hunter2secret@127.0.0.1:1"),
+        ("AMQP_URL", "amqp://guest:hunter2secret@127.0.0.1:1/%2f"),
+    ])
+    .await;
+    let ready = app.get("/readyz").await;
+    let text = ready.text();
+    assert_eq!(ready.status.as_u16(), 503, "{text}");
+    for secret in ["hunter2secret", "redis://", "amqp://", "postgres://"] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+}

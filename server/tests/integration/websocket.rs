@@ -429,3 +429,115 @@ async fn presence_follows_connections_and_tabs() {
     comer.close(None).await.expect("close");
     assert_eq!(next_any(&mut watcher).await, presence("offline"));
 }
+
+/// The close frame the server ends the socket with, skipping anything before it.
+async fn close_frame(socket: &mut Socket) -> (u16, String) {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("the socket closes in time");
+        match message {
+            Some(Ok(Message::Close(Some(frame)))) => {
+                return (u16::from(frame.code), frame.reason.to_string())
+            }
+            Some(Ok(Message::Close(None))) | None => panic!("closed without a close frame"),
+            Some(Err(e)) => panic!("connection dropped without a close frame: {e}"),
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_message_is_closed_with_1009() {
+    let app = TestApp::spawn(&[]).await;
+    let u = user(&app, "bigmouth").await;
+    let addr = serve(&app, false).await;
+    let mut socket = connect(addr, &u.token).await;
+    let huge = format!(
+        r#"{{"type":"ping","nonce":"{}"}}"#,
+        "x".repeat(server::ws::MAX_MESSAGE_BYTES)
+    );
+    socket.send(Message::Text(huge.into())).await.expect("send");
+    let (code, reason) = close_frame(&mut socket).await;
+    assert_eq!(code, 1009, "{reason}");
+    assert!(reason.contains("65536"), "{reason}");
+}
+
+async fn ping_burst(socket: &mut Socket, count: usize) {
+    for i in 0..count {
+        let frame = json!({"type": "ping", "nonce": i.to_string()}).to_string();
+        if socket.send(Message::Text(frame.into())).await.is_err() {
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_frame_flood_is_rate_limited_then_closed_with_1008() {
+    let app = TestApp::spawn(&[]).await;
+    let u = user(&app, "flooder").await;
+    let addr = serve(&app, false).await;
+    let mut socket = connect(addr, &u.token).await;
+
+    // Over the burst of 100: the burst is answered, the rest refused with one error.
+    ping_burst(&mut socket, 150).await;
+    let (mut pongs, mut limited) = (0, 0);
+    while pongs + limited < 101 {
+        let frame = next(&mut socket).await;
+        match frame["type"].as_str() {
+            Some("pong") => pongs += 1,
+            Some("error") => {
+                assert_eq!(frame["code"], "rate_limited", "{frame}");
+                limited += 1;
+            }
+            _ => panic!("unexpected {frame}"),
+        }
+    }
+    assert!((100..=103).contains(&pongs), "the burst is served: {pongs}");
+    assert_eq!(limited, 1, "told once, not once per frame");
+
+    // Once the bucket refills the connection works as before...
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    send(&mut socket, json!({"type": "ping", "nonce": "calm"})).await;
+    loop {
+        let frame = next(&mut socket).await;
+        if frame["nonce"] == "calm" {
+            break;
+        }
+    }
+    // ...and a flood that goes on is closed.
+    ping_burst(&mut socket, 1000).await;
+    let (code, reason) = close_frame(&mut socket).await;
+    assert_eq!(code, 1008, "{reason}");
+}
+
+#[tokio::test]
+async fn sockets_per_account_are_capped_with_4003() {
+    let app = TestApp::spawn(&[("WS_MAX_CONNECTIONS_PER_USER", "2")]).await;
+    let u = user(&app, "manytabs").await;
+    let addr = serve(&app, false).await;
+    let mut first = connect(addr, &u.token).await;
+    let _second = connect(addr, &u.token).await;
+    let mut third = connect(addr, &u.token).await;
+    let (code, reason) = close_frame(&mut third).await;
+    assert_eq!(code, 4003, "{reason}");
+    assert!(reason.contains("limit 2"), "{reason}");
+    send(&mut first, json!({"type": "ping", "nonce": "still"})).await;
+    assert_eq!(next(&mut first).await["nonce"], "still");
+
+    first.close(None).await.expect("close");
+    drop(first);
+    // The place comes free once the server has seen the first socket go.
+    let mut admitted = false;
+    for _ in 0..50 {
+        let mut again = connect(addr, &u.token).await;
+        send(&mut again, json!({"type": "ping", "nonce": "again"})).await;
+        let reply = tokio::time::timeout(Duration::from_secs(5), again.next()).await;
+        if let Ok(Some(Ok(Message::Text(_)))) = reply {
+            admitted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(admitted, "a closed socket frees its place");
+}

@@ -135,6 +135,27 @@ fn describe() {
         "Upper bound of a PostgreSQL pool."
     );
     describe_counter!(
+        "parley_db_reads_total",
+        "Lag-tolerant reads routed to a pool (primary or replica)."
+    );
+    describe_gauge!(
+        "parley_db_replica_healthy",
+        "1 while a read replica is up and within DATABASE_READ_MAX_LAG."
+    );
+    describe_gauge!(
+        "parley_db_replica_lag_seconds",
+        Unit::Seconds,
+        "Replication lag of a read replica at its last probe."
+    );
+    describe_counter!(
+        "parley_db_replica_fallbacks_total",
+        "Reads a replica failed (error) or answered stale (stale), served by the primary."
+    );
+    describe_counter!(
+        "parley_db_replica_skips_total",
+        "Times a read replica was taken out of rotation (down or lagging)."
+    );
+    describe_counter!(
         "parley_redis_errors_total",
         "Failed Redis operations, by operation."
     );
@@ -165,6 +186,11 @@ pub fn ws_closed(close_code: Option<u16>) {
     if let Some(code) = close_code {
         counter!("parley_ws_closes_total", "code" => code.to_string()).increment(1);
     }
+}
+
+/// A socket over a connection cap was closed at once with `close_code`.
+pub fn ws_refused(close_code: u16) {
+    counter!("parley_ws_closes_total", "code" => close_code.to_string()).increment(1);
 }
 
 /// A frame arrived from a client.
@@ -225,14 +251,49 @@ pub fn notification_job(outcome: &'static str) {
     counter!("parley_notification_jobs_total", "outcome" => outcome).increment(1);
 }
 
-/// The state of one PostgreSQL pool.
-pub fn db_pool(pool: &str, size: u32, idle: usize, max: u32) {
-    let in_use = (size as usize).saturating_sub(idle);
+/// The state of one PostgreSQL pool and the routed reads it served so far.
+pub fn db_pool(pool: &str, size: u32, idle: u32, max: u32, reads: u64) {
+    let in_use = size.saturating_sub(idle);
+    counter!("parley_db_reads_total", "pool" => pool.to_owned()).absolute(reads);
     gauge!("parley_db_pool_connections", "pool" => pool.to_owned(), "state" => "idle")
-        .set(idle as f64);
+        .set(f64::from(idle));
     gauge!("parley_db_pool_connections", "pool" => pool.to_owned(), "state" => "in_use")
-        .set(in_use as f64);
+        .set(f64::from(in_use));
     gauge!("parley_db_pool_max_connections", "pool" => pool.to_owned()).set(f64::from(max));
+}
+
+/// What the last probe of a read replica found, and its counters so far.
+pub struct ReplicaFigures<'a> {
+    /// Pool name (`replica0`, …).
+    pub pool: &'a str,
+    /// Whether reads go to it now.
+    pub healthy: bool,
+    /// Replication lag, when measured.
+    pub lag: Option<Duration>,
+    /// Reads that failed on it and went to the primary.
+    pub fallbacks: u64,
+    /// Reads whose answer looked stale and went to the primary.
+    pub stale_reads: u64,
+    /// Times it was taken out of rotation.
+    pub skips: u64,
+}
+
+/// Records a read replica's state.
+pub fn db_replica(r: &ReplicaFigures<'_>) {
+    let pool = r.pool.to_owned();
+    gauge!("parley_db_replica_healthy", "pool" => pool.clone()).set(if r.healthy {
+        1.0
+    } else {
+        0.0
+    });
+    if let Some(lag) = r.lag {
+        gauge!("parley_db_replica_lag_seconds", "pool" => pool.clone()).set(lag.as_secs_f64());
+    }
+    counter!("parley_db_replica_fallbacks_total", "pool" => pool.clone(), "reason" => "error")
+        .absolute(r.fallbacks);
+    counter!("parley_db_replica_fallbacks_total", "pool" => pool.clone(), "reason" => "stale")
+        .absolute(r.stale_reads);
+    counter!("parley_db_replica_skips_total", "pool" => pool).absolute(r.skips);
 }
 
 /// A Redis operation failed (`publish`, `subscribe`, `rate_limit`, `cache`, `presence`).

@@ -28,6 +28,7 @@ use crate::{
     infra::{
         bus::EventBus,
         config::NotificationConfig,
+        db::Db,
         queue::JobQueue,
         store::{
             notification_prefs,
@@ -59,7 +60,10 @@ pub struct ListQuery {
 /// The notification service.
 #[derive(Clone)]
 pub struct NotificationService {
+    /// The primary: the pipeline, every change, and counts read right after one.
     db: PgPool,
+    /// Lag-tolerant reads (the list, the unread count) may go to a replica.
+    reads: Db,
     bus: EventBus,
     queue: JobQueue,
     outbox: Outbox,
@@ -70,7 +74,7 @@ pub struct NotificationService {
 impl NotificationService {
     /// Builds the service; `outbox` is the one the causes' services write to.
     pub fn new(
-        db: PgPool,
+        db: Db,
         bus: EventBus,
         queue: JobQueue,
         outbox: Outbox,
@@ -78,7 +82,8 @@ impl NotificationService {
         config: NotificationConfig,
     ) -> Self {
         Self {
-            db,
+            db: db.primary().clone(),
+            reads: db,
             bus,
             queue,
             outbox,
@@ -133,17 +138,18 @@ impl NotificationService {
             })?),
         };
         // One extra row says whether another page follows.
-        let mut items = notifications::page(
-            &self.db,
-            PageQuery {
-                user_id: auth.user_id,
-                before,
-                unread_only: q.unread_only,
-                kind,
-                limit: limit + 1,
-            },
-        )
-        .await?;
+        let page = PageQuery {
+            user_id: auth.user_id,
+            before,
+            unread_only: q.unread_only,
+            kind,
+            limit: limit + 1,
+        };
+        // A listing: a replica may serve it (live pushes carry what is newer).
+        let mut items = self
+            .reads
+            .read_with_fallback(|pool| async move { notifications::page(&pool, page).await })
+            .await?;
         let more = items.len() as i64 > limit;
         items.truncate(limit as usize);
         let next_cursor = match items.last() {
@@ -153,10 +159,16 @@ impl NotificationService {
         Ok(NotificationPage { items, next_cursor })
     }
 
-    /// The caller's stored number of unread notifications.
+    /// The caller's stored number of unread notifications (a replica may serve it).
     pub async fn unread_count(&self, auth: Authenticated) -> ServiceResult<UnreadCount> {
+        let user = auth.user_id;
         Ok(UnreadCount {
-            unread_count: notifications::unread_count(&self.db, auth.user_id).await?,
+            unread_count: self
+                .reads
+                .read_with_fallback(
+                    |pool| async move { notifications::unread_count(&pool, user).await },
+                )
+                .await?,
         })
     }
 
@@ -185,7 +197,10 @@ impl NotificationService {
     /// Deletes every read notification of the caller.
     pub async fn delete_read(&self, auth: Authenticated) -> ServiceResult<UnreadCount> {
         notifications::delete_read(&self.db, auth.user_id).await?;
-        self.unread_count(auth).await
+        // Read right after the write: from the primary.
+        Ok(UnreadCount {
+            unread_count: notifications::unread_count(&self.db, auth.user_id).await?,
+        })
     }
 
     /// After the caller read a room up to `seq`: the notifications pointing into what they

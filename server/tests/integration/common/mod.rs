@@ -44,13 +44,20 @@ pub struct TestDb {
     /// URL of the test database.
     pub url: String,
     name: String,
+    /// URL of the server it lives on.
+    server: String,
 }
 
 impl TestDb {
     /// Creates an empty database (no migrations applied).
     pub async fn empty() -> Self {
+        Self::empty_on(&base_database_url()).await
+    }
+
+    /// Creates an empty database on the server at `server` (any database part is ignored).
+    pub async fn empty_on(server: &str) -> Self {
         let name = format!("parley_test_{}", uuid::Uuid::new_v4().simple());
-        let admin_url = with_database(&base_database_url(), "postgres");
+        let admin_url = with_database(server, "postgres");
         let mut admin = PgConnection::connect(&admin_url)
             .await
             .expect("tests need PostgreSQL (see README: scripts/test.sh starts it)");
@@ -59,27 +66,43 @@ impl TestDb {
             .await
             .expect("create test database");
         admin.close().await.ok();
-        let url = with_database(&base_database_url(), &name);
+        let url = with_database(server, &name);
         let options = PgConnectOptions::from_str(&url).expect("valid test database URL");
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await
             .expect("connect to test database");
-        Self { pool, url, name }
+        Self {
+            pool,
+            url,
+            name,
+            server: server.to_owned(),
+        }
     }
 
     /// Creates a database with every migration applied.
     pub async fn migrated() -> Self {
-        let db = Self::empty().await;
+        Self::migrated_on(&base_database_url()).await
+    }
+
+    /// Creates a database with every migration applied on the server at `server`.
+    pub async fn migrated_on(server: &str) -> Self {
+        let db = Self::empty_on(server).await;
         db::migrate(&db.pool).await.expect("migrations apply");
         db
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
         let name = self.name.clone();
+        let admin_url = with_database(&self.server, "postgres");
         // The pool's sockets belong to the test's runtime, which is blocked right here, so
         // closing them gracefully would deadlock; FORCE below ends their server sessions.
         // Drop runs outside any async context we can borrow; use a private runtime.
@@ -89,7 +112,6 @@ impl Drop for TestDb {
                 .build()
                 .expect("runtime for dropping the test database");
             runtime.block_on(async move {
-                let admin_url = with_database(&base_database_url(), "postgres");
                 if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
                     let _ = admin
                         .execute(
@@ -139,7 +161,11 @@ pub struct TestApp {
 impl TestApp {
     /// Starts the app with the default (real) backends and `overrides`.
     pub async fn spawn(overrides: &[(&str, &str)]) -> Self {
-        let db = TestDb::migrated().await;
+        Self::spawn_on(TestDb::migrated().await, overrides).await
+    }
+
+    /// Starts the app on a migrated `db` with the default (real) backends and `overrides`.
+    pub async fn spawn_on(db: TestDb, overrides: &[(&str, &str)]) -> Self {
         let infra = Infra::connect(test_config(&db, overrides))
             .await
             .expect("infrastructure connects");

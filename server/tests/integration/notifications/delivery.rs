@@ -88,7 +88,7 @@ async fn killed_mid_job(h: &Harness, names: [&str; 3], dying_queue: JobQueue) {
     let job = next_job(&mut stream).await;
     assert!(!job.redelivered);
     let dying = Worker::new(
-        app.infra.db.clone(),
+        app.infra.db.primary().clone(),
         dying_queue.clone(),
         app.infra.bus.clone(),
         &h.queue,
@@ -146,7 +146,7 @@ async fn dead_letters(overrides: &[(&str, &str)], names: [&str; 2]) {
     sqlx::query(
         "ALTER TABLE notifications ADD CONSTRAINT test_refuses_mentions CHECK (kind <> 'mention')",
     )
-    .execute(&app.infra.db)
+    .execute(app.infra.db.primary())
     .await
     .expect("add constraint");
     let pipeline = Pipeline::start(&app.services.notifications, BOTH);

@@ -44,7 +44,7 @@ async fn notifications_wait_out_a_broker_outage_and_then_arrive_exactly_once() {
             let failed: i64 = sqlx::query_scalar(
                 "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND attempts > 0",
             )
-            .fetch_one(&app.infra.db)
+            .fetch_one(app.infra.db.primary())
             .await
             .expect("count failed rows");
             failed > 0

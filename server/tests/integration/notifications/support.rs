@@ -196,14 +196,14 @@ pub async fn stored(app: &TestApp, user: Uuid) -> Vec<(String, serde_json::Value
          WHERE user_id = $1 ORDER BY created_at, id",
     )
     .bind(user)
-    .fetch_all(&app.infra.db)
+    .fetch_all(app.infra.db.primary())
     .await
     .expect("read notifications")
 }
 
 /// Unsent rows in the outbox.
 pub async fn unsent(app: &TestApp) -> i64 {
-    outbox::unsent_count(&app.infra.db)
+    outbox::unsent_count(app.infra.db.primary())
         .await
         .expect("count outbox")
 }
@@ -213,7 +213,7 @@ pub async fn unsent(app: &TestApp) -> i64 {
 /// Returns the number of notifications stored.
 pub async fn drain(app: &TestApp) -> usize {
     let worker = app.services.notifications.worker();
-    let mut tx = app.infra.db.begin().await.expect("begin");
+    let mut tx = app.infra.db.primary().begin().await.expect("begin");
     let rows = outbox::claim(&mut tx, 1000).await.expect("claim outbox");
     let mut stored = 0;
     for row in &rows {
@@ -340,7 +340,7 @@ pub async fn rabbitmq_addr() -> SocketAddr {
 /// Takes every unsent outbox row as the relay would, marking it sent, and returns the jobs:
 /// for tests that put jobs on the queue themselves.
 pub async fn take_jobs(app: &TestApp) -> Vec<Vec<u8>> {
-    let mut tx = app.infra.db.begin().await.expect("begin");
+    let mut tx = app.infra.db.primary().begin().await.expect("begin");
     let rows = outbox::claim(&mut tx, 1000).await.expect("claim outbox");
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     outbox::mark_sent(&mut *tx, &ids).await.expect("mark sent");
