@@ -27,6 +27,9 @@ cargo test -p app --features ssr
 cargo test -p server
 cargo test -p bench
 
+log "API contract: schemathesis with every check against a live server"
+"$ROOT/scripts/schemathesis.sh"
+
 log "scale-out: HAProxy, 3 instances and a worker on a primary + streaming replica; one drained, one killed"
 SCALE_OUT_REQUIRE_METRICS=1 "$ROOT/scripts/scale-out.sh" --short
 

@@ -13,13 +13,17 @@ use super::user::User;
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// Email address (unique, case-insensitive).
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::email))]
     pub email: String,
     /// Username (unique, case-insensitive).
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::username))]
     pub username: String,
     /// Password, 8–128 characters.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::password))]
     pub password: String,
     /// Name shown to others; defaults to the username.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::display_name_or_default))]
     pub display_name: Option<String>,
 }
 
@@ -30,8 +34,10 @@ pub struct RegisterRequest {
 pub struct LoginRequest {
     /// Email address or username (`email` and `username` are accepted as names too).
     #[serde(alias = "email", alias = "username")]
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::not_blank))]
     pub login: String,
     /// Password.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::non_empty))]
     pub password: String,
 }
 

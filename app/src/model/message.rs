@@ -8,6 +8,12 @@ use super::user::PublicUser;
 
 /// Longest message body, in characters after trimming.
 pub const MESSAGE_MAX: usize = 4000;
+/// Longest client id of a send, in characters after trimming.
+pub const CLIENT_ID_MAX: usize = 64;
+/// Longest reaction emoji, in characters.
+pub const EMOJI_MAX: usize = 32;
+/// Longest search query, in characters after trimming.
+pub const SEARCH_QUERY_MAX: usize = 200;
 /// Most messages one history page returns.
 pub const HISTORY_MAX: i64 = 100;
 
@@ -78,10 +84,12 @@ pub struct Reaction {
 #[serde(deny_unknown_fields)]
 pub struct SendMessage {
     /// Text, 1–4000 characters after trimming.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::message_body))]
     pub body: String,
     /// Client-chosen key (1–64 characters): a retried send with the same key returns the
     /// stored message instead of creating another.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::client_id_opt))]
     pub client_id: Option<String>,
     /// A message of the same room this replies to.
     #[serde(default)]
@@ -94,6 +102,7 @@ pub struct SendMessage {
 #[serde(deny_unknown_fields)]
 pub struct EditMessage {
     /// New text, 1–4000 characters after trimming.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::message_body))]
     pub body: String,
 }
 
@@ -103,6 +112,7 @@ pub struct EditMessage {
 #[serde(deny_unknown_fields)]
 pub struct ReactionToggle {
     /// One emoji (1–32 characters).
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::emoji))]
     pub emoji: String,
 }
 
@@ -111,7 +121,8 @@ pub struct ReactionToggle {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReadMarker {
-    /// The newest seq the caller has seen.
+    /// The newest seq the caller has seen (0 or more).
+    #[cfg_attr(feature = "ssr", schema(minimum = 0))]
     pub seq: i64,
 }
 

@@ -10,6 +10,8 @@ pub mod meta;
 pub mod notification;
 pub mod realtime;
 pub mod room;
+#[cfg(feature = "ssr")]
+pub mod schema;
 pub mod time;
 pub mod user;
 pub mod validation;

@@ -11,6 +11,12 @@ use super::user::PublicUser;
 pub const ROOM_NAME_MAX: usize = 80;
 /// Longest room description, in characters.
 pub const ROOM_DESCRIPTION_MAX: usize = 1000;
+/// Shortest and longest lifetime of an invite link, in seconds (a minute to 30 days).
+pub const INVITE_LINK_TTL: (i64, i64) = (60, 30 * 24 * 3600);
+/// Fewest and most uses an invite link may be limited to.
+pub const INVITE_LINK_USES: (i32, i32) = (1, 10_000);
+/// Longest directory search text, in characters after trimming.
+pub const DIRECTORY_SEARCH_MAX: usize = 100;
 /// Longest slow-mode interval, in seconds (6 hours).
 pub const SLOW_MODE_MAX: u32 = 6 * 60 * 60;
 
@@ -219,21 +225,26 @@ pub struct Participant {
 #[serde(deny_unknown_fields)]
 pub struct CreateRoom {
     /// Name, 1–80 characters.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::room_name))]
     pub name: String,
     /// Description, at most 1000 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::room_description))]
     pub description: String,
     /// Invite-only.
     #[serde(default)]
     pub is_private: bool,
     /// Seat limit (2–100000).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::max_participants_opt))]
     pub max_participants: Option<i32>,
     /// Picture URL.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::url_opt))]
     pub avatar_url: Option<String>,
     /// Settings; omitted keys take their defaults.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::settings_patch_opt))]
     pub settings: Option<serde_json::Value>,
 }
 
@@ -244,14 +255,19 @@ pub struct CreateRoom {
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoom {
     /// New name.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::room_name_opt))]
     pub name: Option<String>,
     /// New description.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::room_description_opt))]
     pub description: Option<String>,
     /// New seat limit (0 = none).
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::max_participants_change))]
     pub max_participants: Option<i32>,
     /// New picture URL ("" clears).
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::url_opt))]
     pub avatar_url: Option<String>,
     /// Settings keys to change; others are kept.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::settings_patch_opt))]
     pub settings: Option<serde_json::Value>,
 }
 
@@ -273,6 +289,7 @@ pub struct BanRequest {
     pub user_id: Uuid,
     /// Why (shown to moderators), at most 500 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::ban_reason_opt))]
     pub reason: Option<String>,
 }
 
@@ -349,9 +366,11 @@ pub struct Invitation {
 pub struct CreateInviteLink {
     /// Lifetime in seconds (60 to 30 days); none = no expiry.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::link_ttl_opt))]
     pub expires_in_seconds: Option<i64>,
     /// How many people may use it (1–10000); none = unlimited.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::link_uses_opt))]
     pub max_uses: Option<i32>,
 }
 

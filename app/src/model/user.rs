@@ -98,26 +98,37 @@ pub struct Profile {
 #[serde(deny_unknown_fields)]
 pub struct ProfileUpdate {
     /// Phone number.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::phone_opt))]
     pub phone: Option<String>,
     /// Street address.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::address_opt))]
     pub address: Option<String>,
     /// City.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::place_opt))]
     pub city: Option<String>,
     /// Country.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::place_opt))]
     pub country: Option<String>,
     /// Postal code.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::postal_code_opt))]
     pub postal_code: Option<String>,
     /// Date of birth as `YYYY-MM-DD`.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::birth_date_opt))]
     pub birth_date: Option<String>,
     /// Gender.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::gender_opt))]
     pub gender: Option<String>,
     /// Employer.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::place_opt))]
     pub company: Option<String>,
     /// Education.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::education_opt))]
     pub education: Option<String>,
     /// Short self-description.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::bio_opt))]
     pub bio: Option<String>,
     /// Picture URL (`http://` or `https://`).
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::url_opt))]
     pub avatar_url: Option<String>,
 }
 
@@ -127,10 +138,13 @@ pub struct ProfileUpdate {
 #[serde(deny_unknown_fields)]
 pub struct AccountUpdate {
     /// New username.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::username_opt))]
     pub username: Option<String>,
     /// New display name.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::display_name_opt))]
     pub display_name: Option<String>,
     /// New email address.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::email_opt))]
     pub email: Option<String>,
     /// The current password, required when `email` changes.
     pub current_password: Option<String>,
@@ -144,6 +158,7 @@ pub struct PasswordChange {
     /// The password in use now.
     pub current_password: String,
     /// The new password.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::model::schema::password))]
     pub new_password: String,
 }
 

@@ -11,6 +11,28 @@ pub const USERNAME_LEN: (usize, usize) = (3, 32);
 pub const DISPLAY_NAME_MAX: usize = 64;
 /// Longest email address (RFC 5321 path limit).
 pub const EMAIL_MAX: usize = 254;
+/// Longest local part of an email address (before the `@`), in characters.
+pub const EMAIL_LOCAL_MAX: usize = 64;
+/// Longest phone number, in characters.
+pub const PHONE_MAX: usize = 32;
+/// Longest URL (avatars), in characters.
+pub const URL_MAX: usize = 2048;
+/// Smallest and largest seat limit of a room.
+pub const PARTICIPANTS_RANGE: (i32, i32) = (2, 100_000);
+/// Longest profile fields, in characters.
+pub const ADDRESS_MAX: usize = 200;
+/// Longest city, country and company.
+pub const PLACE_MAX: usize = 100;
+/// Longest postal code.
+pub const POSTAL_CODE_MAX: usize = 20;
+/// Longest gender.
+pub const GENDER_MAX: usize = 50;
+/// Longest education.
+pub const EDUCATION_MAX: usize = 200;
+/// Longest bio.
+pub const BIO_MAX: usize = 1000;
+/// Longest ban reason.
+pub const BAN_REASON_MAX: usize = 500;
 
 /// A rule violation: which field, and a sentence for the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +98,11 @@ pub fn email(value: &str) -> Rule {
         && domain
             .split('.')
             .all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
-    if local.is_empty() || local.len() > 64 || local.contains('@') || !labels_ok {
+    if local.is_empty()
+        || local.chars().count() > EMAIL_LOCAL_MAX
+        || local.contains('@')
+        || !labels_ok
+    {
         return invalid();
     }
     Ok(())
@@ -139,7 +165,7 @@ pub fn text_max(value: &str, max: usize) -> Rule {
 
 /// Digits with the usual separators, at most 32 characters.
 pub fn phone(value: &str) -> Rule {
-    text_max(value, 32)?;
+    text_max(value, PHONE_MAX)?;
     let digits = value.chars().filter(char::is_ascii_digit).count();
     if digits < 3
         || !value
@@ -153,7 +179,7 @@ pub fn phone(value: &str) -> Rule {
 
 /// An `http(s)://` URL of at most 2048 characters.
 pub fn http_url(value: &str) -> Rule {
-    text_max(value, 2048)?;
+    text_max(value, URL_MAX)?;
     let rest = value
         .strip_prefix("https://")
         .or_else(|| value.strip_prefix("http://"));
@@ -179,7 +205,7 @@ pub fn room_name(value: &str) -> Rule {
     if trimmed.is_empty() {
         return Err("Room name is required.".to_owned());
     }
-    if trimmed.chars().count() > 80 {
+    if trimmed.chars().count() > super::room::ROOM_NAME_MAX {
         return Err("Room name must be at most 80 characters.".to_owned());
     }
     if trimmed.chars().any(char::is_control) {
@@ -190,7 +216,7 @@ pub fn room_name(value: &str) -> Rule {
 
 /// A seat limit: 2 to 100000.
 pub fn max_participants(value: i32) -> Rule {
-    if (2..=100_000).contains(&value) {
+    if (PARTICIPANTS_RANGE.0..=PARTICIPANTS_RANGE.1).contains(&value) {
         Ok(())
     } else {
         Err("The participant limit must be between 2 and 100000.".to_owned())

@@ -17,7 +17,10 @@ use super::{
 };
 use crate::{
     infra::store::{members, users},
-    model::room::{CreateInviteLink, Invitation, InviteLink, InviteRequest, Role, Room},
+    model::room::{
+        CreateInviteLink, Invitation, InviteLink, InviteRequest, Role, Room, INVITE_LINK_TTL,
+        INVITE_LINK_USES,
+    },
 };
 
 /// The invitation service.
@@ -54,10 +57,10 @@ impl InvitationService {
             ));
         }
         if !room.is_private {
-            return Err(ServiceError::invalid(
-                "user",
-                "This room is public: anyone can join it from the directory.",
-            ));
+            return Err(ServiceError::Conflict {
+                field: "user",
+                message: "This room is public: anyone can join it from the directory.".to_owned(),
+            });
         }
         let who = req.user.trim();
         let invitee = if who.is_empty() || who.contains('\0') {
@@ -186,7 +189,7 @@ impl InvitationService {
         self.require_admin(auth, room_id).await?;
         let expires_at = match req.expires_in_seconds {
             None => None,
-            Some(secs) if (60..=30 * 24 * 3600).contains(&secs) => {
+            Some(secs) if (INVITE_LINK_TTL.0..=INVITE_LINK_TTL.1).contains(&secs) => {
                 Some(Utc::now() + Duration::seconds(secs))
             }
             Some(_) => {
@@ -197,7 +200,7 @@ impl InvitationService {
             }
         };
         if let Some(max) = req.max_uses {
-            if !(1..=10_000).contains(&max) {
+            if !(INVITE_LINK_USES.0..=INVITE_LINK_USES.1).contains(&max) {
                 return Err(ServiceError::invalid(
                     "max_uses",
                     "The use limit must be between 1 and 10000.",

@@ -33,7 +33,7 @@ use crate::{
         event::RoomEvent,
         message::{
             parse_mentions, ConversationStart, EditMessage, Message, Reaction, SearchHit,
-            SendMessage, HISTORY_MAX, MESSAGE_MAX,
+            SendMessage, CLIENT_ID_MAX, EMOJI_MAX, HISTORY_MAX, MESSAGE_MAX, SEARCH_QUERY_MAX,
         },
         room::{PostPolicy, Role},
     },
@@ -95,7 +95,7 @@ impl MessageService {
             role.ok_or_else(|| ServiceError::Forbidden("Join the room to post in it.".to_owned()))?;
         let body = clean_body(&req.body)?;
         let client_id = match req.client_id.as_deref().map(str::trim) {
-            Some(c) if c.is_empty() || c.chars().count() > 64 || c.contains('\0') => {
+            Some(c) if c.is_empty() || c.chars().count() > CLIENT_ID_MAX || c.contains('\0') => {
                 return Err(ServiceError::invalid(
                     "client_id",
                     "client_id must be 1 to 64 characters.",
@@ -137,9 +137,8 @@ impl MessageService {
         if let Some(reply) = req.reply_to {
             let parent = messages::by_id(&self.db, reply).await?;
             if parent.is_none_or(|p| p.room_id != room_id) {
-                return Err(ServiceError::invalid(
-                    "reply_to",
-                    "You can only reply to a message of this room.",
+                return Err(ServiceError::NotFound(
+                    "No such message to reply to in this room.".to_owned(),
                 ));
             }
         }
@@ -356,7 +355,7 @@ impl MessageService {
         }
         let emoji = emoji.trim();
         if emoji.is_empty()
-            || emoji.chars().count() > 32
+            || emoji.chars().count() > EMOJI_MAX
             || emoji
                 .chars()
                 .any(|c| c.is_ascii_alphanumeric() || c.is_whitespace() || c.is_control())
@@ -408,7 +407,7 @@ impl MessageService {
     /// Full-text search over the caller's rooms.
     pub async fn search(&self, auth: Authenticated, query: &str) -> ServiceResult<Vec<SearchHit>> {
         let query = query.trim();
-        if query.is_empty() || query.chars().count() > 200 || query.contains('\0') {
+        if query.is_empty() || query.chars().count() > SEARCH_QUERY_MAX || query.contains('\0') {
             return Err(ServiceError::invalid(
                 "q",
                 "Enter 1 to 200 characters to search for.",

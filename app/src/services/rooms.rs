@@ -29,7 +29,7 @@ use crate::{
         event::{MemberChange, RoomEvent},
         room::{
             Ban, BanRequest, CreateRoom, MessagePreview, MyRoom, Participant, Role, Room, RoomKind,
-            RoomSettings, RoomSummary, UpdateRoom,
+            RoomSettings, RoomSummary, UpdateRoom, DIRECTORY_SEARCH_MAX, ROOM_DESCRIPTION_MAX,
         },
         user::PublicUser,
         validation::{self, check},
@@ -196,7 +196,10 @@ impl RoomService {
     pub async fn create(&self, auth: Authenticated, req: CreateRoom) -> ServiceResult<Room> {
         let name = req.name.trim();
         check("name", validation::room_name(name))?;
-        check("description", validation::text_max(&req.description, 1000))?;
+        check(
+            "description",
+            validation::text_max(&req.description, ROOM_DESCRIPTION_MAX),
+        )?;
         if let Some(max) = req.max_participants {
             check("max_participants", validation::max_participants(max))?;
         }
@@ -256,7 +259,10 @@ impl RoomService {
             changes.name = Some(name.trim().to_owned());
         }
         if let Some(description) = &req.description {
-            check("description", validation::text_max(description, 1000))?;
+            check(
+                "description",
+                validation::text_max(description, ROOM_DESCRIPTION_MAX),
+            )?;
             changes.description = Some(description.trim().to_owned());
         }
         if let Some(max) = req.max_participants {
@@ -369,7 +375,7 @@ impl RoomService {
         };
         let search = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
         if let Some(s) = search {
-            check("search", validation::text_max(s, 100))?;
+            check("search", validation::text_max(s, DIRECTORY_SEARCH_MAX))?;
         }
         let pattern = search.map(rooms::contains_pattern);
         let pattern = pattern.as_deref();
@@ -502,9 +508,8 @@ impl RoomService {
     ) -> ServiceResult<Participant> {
         self.require(auth, id, Role::Owner).await?;
         if target == auth.user_id {
-            return Err(ServiceError::invalid(
-                "user_id",
-                "You cannot change your own role; make someone else owner instead.",
+            return Err(ServiceError::Forbidden(
+                "You cannot change your own role; make someone else owner instead.".to_owned(),
             ));
         }
         let mut tx = self.db.begin().await?;
@@ -552,9 +557,8 @@ impl RoomService {
     pub async fn remove(&self, auth: Authenticated, id: Uuid, target: Uuid) -> ServiceResult<()> {
         let (_, my_role) = self.require(auth, id, Role::Admin).await?;
         if target == auth.user_id {
-            return Err(ServiceError::invalid(
-                "user_id",
-                "Use leave to remove yourself.",
+            return Err(ServiceError::Forbidden(
+                "Use leave to remove yourself.".to_owned(),
             ));
         }
         let Some(their_role) = self.role_of(id, target).await? else {
@@ -588,7 +592,9 @@ impl RoomService {
     pub async fn ban(&self, auth: Authenticated, id: Uuid, req: BanRequest) -> ServiceResult<()> {
         let (_, my_role) = self.require(auth, id, Role::Admin).await?;
         if req.user_id == auth.user_id {
-            return Err(ServiceError::invalid("user_id", "You cannot ban yourself."));
+            return Err(ServiceError::Forbidden(
+                "You cannot ban yourself.".to_owned(),
+            ));
         }
         let reason = req
             .reason
@@ -596,7 +602,10 @@ impl RoomService {
             .map(str::trim)
             .filter(|r| !r.is_empty());
         if let Some(r) = reason {
-            check("reason", validation::text_max(r, 500))?;
+            check(
+                "reason",
+                validation::text_max(r, validation::BAN_REASON_MAX),
+            )?;
         }
         if users::by_id(&self.db, req.user_id).await?.is_none() {
             return Err(ServiceError::NotFound("No such user.".to_owned()));
@@ -656,9 +665,8 @@ impl RoomService {
     /// The direct conversation with `other`, created on first contact.
     pub async fn open_direct(&self, auth: Authenticated, other: Uuid) -> ServiceResult<Room> {
         if other == auth.user_id {
-            return Err(ServiceError::invalid(
-                "user_id",
-                "You cannot start a conversation with yourself.",
+            return Err(ServiceError::Forbidden(
+                "You cannot start a conversation with yourself.".to_owned(),
             ));
         }
         if users::by_id(&self.db, other).await?.is_none() {

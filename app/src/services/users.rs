@@ -140,18 +140,30 @@ impl UserService {
         let mut columns: Vec<(&'static str, ProfileValue)> = Vec::new();
         let text_fields: [TextField; 10] = [
             ("phone", change.phone, validation::phone),
-            ("address", change.address, |v| validation::text_max(v, 200)),
-            ("city", change.city, |v| validation::text_max(v, 100)),
-            ("country", change.country, |v| validation::text_max(v, 100)),
+            ("address", change.address, |v| {
+                validation::text_max(v, validation::ADDRESS_MAX)
+            }),
+            ("city", change.city, |v| {
+                validation::text_max(v, validation::PLACE_MAX)
+            }),
+            ("country", change.country, |v| {
+                validation::text_max(v, validation::PLACE_MAX)
+            }),
             ("postal_code", change.postal_code, |v| {
-                validation::text_max(v, 20)
+                validation::text_max(v, validation::POSTAL_CODE_MAX)
             }),
-            ("gender", change.gender, |v| validation::text_max(v, 50)),
-            ("company", change.company, |v| validation::text_max(v, 100)),
+            ("gender", change.gender, |v| {
+                validation::text_max(v, validation::GENDER_MAX)
+            }),
+            ("company", change.company, |v| {
+                validation::text_max(v, validation::PLACE_MAX)
+            }),
             ("education", change.education, |v| {
-                validation::text_max(v, 200)
+                validation::text_max(v, validation::EDUCATION_MAX)
             }),
-            ("bio", change.bio, |v| validation::text_max(v, 1000)),
+            ("bio", change.bio, |v| {
+                validation::text_max(v, validation::BIO_MAX)
+            }),
             ("avatar_url", change.avatar_url, validation::http_url),
         ];
         for (field, value, rule) in text_fields {
@@ -213,18 +225,18 @@ impl UserService {
                 "Enter the start of a username.",
             ));
         }
-        let plausible = prefix
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-        if prefix.chars().count() > validation::USERNAME_LEN.1 || !plausible {
-            return Ok(Vec::new());
-        }
         let limit = limit.unwrap_or(20);
         if !(1..=SEARCH_MAX).contains(&limit) {
             return Err(ServiceError::invalid(
                 "limit",
                 format!("limit must be between 1 and {SEARCH_MAX}"),
             ));
+        }
+        let plausible = prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        if prefix.chars().count() > validation::USERNAME_LEN.1 || !plausible {
+            return Ok(Vec::new());
         }
         // Lag-tolerant: a replica serves user search when one is healthy.
         Ok(self

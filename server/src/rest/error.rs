@@ -143,18 +143,7 @@ impl From<ServiceError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
-            JsonRejection::JsonDataError(e) => {
-                // serde names the offending field in its message ("missing field `email`").
-                let message = e.body_text();
-                let field = message.split('`').nth(1).unwrap_or("body").to_owned();
-                ApiError::Validation {
-                    field,
-                    message: message.replace(
-                        "Failed to deserialize the JSON body into the target type: ",
-                        "",
-                    ),
-                }
-            }
+            JsonRejection::JsonDataError(e) => json_data_error(&e),
             JsonRejection::JsonSyntaxError(_) => {
                 ApiError::BadRequest("the request body is not valid JSON".to_owned())
             }
@@ -169,14 +158,143 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+/// Longest excerpt of user input an error message quotes.
+const EXCERPT_MAX: usize = 32;
+
+/// A body that is JSON but not the expected shape: a 422 naming the field by its path (never
+/// by its value) with serde's message, sanitised so it quotes at most a short excerpt of input.
+fn json_data_error(e: &axum::extract::rejection::JsonDataError) -> ApiError {
+    let mut source = std::error::Error::source(e);
+    while let Some(err) = source {
+        if let Some(de) = err.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>() {
+            return ApiError::from_path_error(de.path(), &de.inner().to_string());
+        }
+        source = err.source();
+    }
+    ApiError::Validation {
+        field: "body".to_owned(),
+        message: "the request body does not have the expected shape".to_owned(),
+    }
+}
+
+impl ApiError {
+    /// The 422 for a body that does not fit its type: `path` locates the failing field and
+    /// `message` is serde's, sanitised.
+    pub fn from_path_error(path: &serde_path_to_error::Path, message: &str) -> ApiError {
+        let message = sanitize_serde_message(message);
+        let path = path.to_string();
+        let field = if path == "." {
+            // Missing and unknown fields are reported at the object holding them; serde's
+            // message names the field in backticks.
+            first_backticked(&message).unwrap_or_else(|| "body".to_owned())
+        } else {
+            excerpt(&path)
+        };
+        ApiError::Validation { field, message }
+    }
+}
+
+/// serde's message without its position suffix and with every quoted value cut to a short,
+/// escaped excerpt.
+fn sanitize_serde_message(message: &str) -> String {
+    let message = match message.rfind(" at line ") {
+        Some(i) if message[i..].contains(" column ") => &message[..i],
+        _ => message,
+    };
+    let mut out = String::with_capacity(message.len().min(256));
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        if c != '`' && c != '"' {
+            out.extend(escape(c));
+            continue;
+        }
+        // A quoted span: serde quotes values in backticks (raw) or double quotes (Debug-escaped).
+        let mut content = String::new();
+        let mut escaped = false;
+        let mut closed = false;
+        for q in chars.by_ref() {
+            if q == c && !escaped {
+                closed = true;
+                break;
+            }
+            escaped = c == '"' && q == '\\' && !escaped;
+            content.push(q);
+        }
+        let content = if c == '"' {
+            unescape_debug(&content)
+        } else {
+            content
+        };
+        out.push(c);
+        out.push_str(&excerpt(&content));
+        if closed {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Undoes `{:?}`'s escaping of the common characters, so the excerpt is escaped exactly once.
+fn unescape_debug(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('0') => out.push('\0'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// At most [`EXCERPT_MAX`] characters of `s`, escaped, with `…` when cut.
+fn excerpt(s: &str) -> String {
+    let mut out: String = s.chars().take(EXCERPT_MAX).flat_map(escape).collect();
+    if s.chars().nth(EXCERPT_MAX).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// `c`, or its escape when it is a control character, a backslash or a quote.
+fn escape(c: char) -> impl Iterator<Item = char> {
+    let plain = !(c.is_control() || matches!(c, '\\' | '"' | '`'));
+    let escaped: Vec<char> = match c {
+        _ if plain => vec![c],
+        '`' => vec!['\\', '`'],
+        _ => c.escape_debug().collect(),
+    };
+    escaped.into_iter()
+}
+
+/// The first backtick-quoted token of `message`.
+fn first_backticked(message: &str) -> Option<String> {
+    let token = message.split('`').nth(1)?;
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
-        ApiError::BadRequest(format!("invalid path parameter: {}", rejection.body_text()))
+        ApiError::BadRequest(format!(
+            "invalid path parameter: {}",
+            sanitize_serde_message(&rejection.body_text())
+        ))
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        ApiError::BadRequest(format!("invalid query string: {}", rejection.body_text()))
+        ApiError::BadRequest(format!(
+            "invalid query string: {}",
+            sanitize_serde_message(&rejection.body_text())
+        ))
     }
 }

@@ -3,17 +3,72 @@
 
 use app::services::auth::{Authenticated, ClientInfo};
 use axum::{
-    extract::{FromRequest, FromRequestParts, Path, Query},
+    extract::{FromRequest, FromRequestParts, Path, Query, Request},
     http::{header, request::Parts, HeaderMap},
 };
+use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use crate::state::AppState;
 
-/// `axum::Json` whose rejections are [`ApiError`]s.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON body of type `T` whose rejections are [`ApiError`]s: 415 without a JSON content type,
+/// 413 when too large, 400 when not JSON, and 422 naming the field (by its path) when the JSON
+/// does not fit `T`.
+///
+/// The body is read as a JSON value first and whole numbers written as floats (`2.0`) become
+/// integers: JSON Schema, and so the OpenAPI document, counts `2.0` as an integer, so an integer
+/// field accepts it.
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let axum::Json(mut value) =
+            axum::Json::<serde_json::Value>::from_request(req, state).await?;
+        if !value.is_object() {
+            return Err(ApiError::Validation {
+                field: "body".to_owned(),
+                message: "the body must be a JSON object".to_owned(),
+            });
+        }
+        whole_floats_to_integers(&mut value);
+        serde_path_to_error::deserialize(value)
+            .map(ApiJson)
+            .map_err(|e| ApiError::from_path_error(e.path(), &e.inner().to_string()))
+    }
+}
+
+/// Rewrites every float with an integral value that fits an `i64` or `u64` as that integer.
+fn whole_floats_to_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                // 2^63 and 2^64 are exactly representable, so the range checks are exact.
+                const I64_END: f64 = 9_223_372_036_854_775_808.0;
+                const U64_END: f64 = 18_446_744_073_709_551_616.0;
+                if f.fract() == 0.0 && (-I64_END..I64_END).contains(&f) {
+                    #[allow(clippy::cast_possible_truncation)]
+                    let i = f as i64;
+                    *value = Value::from(i);
+                } else if f.fract() == 0.0 && (0.0..U64_END).contains(&f) {
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    let u = f as u64;
+                    *value = Value::from(u);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_floats_to_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_floats_to_integers),
+        _ => {}
+    }
+}
 
 /// `axum::extract::Path` whose rejections are [`ApiError`]s.
 #[derive(Debug, FromRequestParts)]

@@ -21,8 +21,7 @@ use crate::state::AppState;
         (status = 201, description = "Invitation sent", body = Invitation),
         (status = 403, description = "Not in the room", body = ErrorBody),
         (status = 404, description = "No such room or user", body = ErrorBody),
-        (status = 409, description = "Already in, banned, or already invited", body = ErrorBody),
-        (status = 422, description = "Public room", body = ErrorBody),
+        (status = 409, description = "Already in, banned, already invited, or a public room", body = ErrorBody),
     ))]
 pub async fn invite(
     State(state): State<AppState>,

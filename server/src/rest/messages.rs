@@ -16,12 +16,16 @@ use crate::state::AppState;
 
 /// Query of a history page.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryParams {
     /// Messages with a smaller seq (scrolling back); default: the newest.
+    #[param(schema_with = super::params::non_negative)]
     pub before: Option<i64>,
     /// Messages with a greater seq (catching up).
+    #[param(schema_with = super::params::non_negative)]
     pub after: Option<i64>,
     /// Page size, 1–100 (default 50).
+    #[param(schema_with = super::params::history_limit)]
     pub limit: Option<i64>,
 }
 
@@ -53,7 +57,7 @@ pub async fn history(
     responses(
         (status = 201, description = "The stored message", body = Message),
         (status = 403, description = "Not a participant, or posting restricted", body = ErrorBody),
-        (status = 404, description = "No such room", body = ErrorBody),
+        (status = 404, description = "No such room, or `reply_to` is not a message of it", body = ErrorBody),
         (status = 422, description = "Empty or too long", body = ErrorBody),
         (status = 429, description = "Slow mode or sending too fast", body = ErrorBody),
     ))]
@@ -153,10 +157,26 @@ pub async fn mark_read(
 }
 
 /// Query of a search.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Deserialize)]
 pub struct SearchParams {
-    /// Words to find.
+    /// Words to find, 1–200 characters (required; without it the answer is a 422 on `q`).
     pub q: Option<String>,
+}
+
+// By hand: a derived `schema_with` parameter is never marked required.
+impl utoipa::IntoParams for SearchParams {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::{path, Required};
+        vec![path::ParameterBuilder::new()
+            .name("q")
+            .parameter_in(path::ParameterIn::Query)
+            .required(Required::True)
+            .description(Some("Words to find, 1 to 200 characters."))
+            .schema(Some(super::params::message_query()))
+            .build()]
+    }
 }
 
 /// Full-text search in the caller's rooms, newest first.

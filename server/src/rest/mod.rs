@@ -8,6 +8,7 @@ pub mod messages;
 pub mod meta;
 pub mod notifications;
 pub mod openapi;
+pub mod params;
 pub mod rooms;
 pub mod users;
 

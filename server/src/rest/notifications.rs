@@ -23,14 +23,18 @@ use crate::state::AppState;
 
 /// Query of the notification list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `next_cursor` of the previous page.
+    #[param(schema_with = super::params::notification_cursor)]
     pub cursor: Option<String>,
     /// Page size, 1–100 (default 20).
+    #[param(schema_with = super::params::notification_limit)]
     pub limit: Option<i64>,
     /// `true` for unread notifications only.
     pub unread: Option<bool>,
     /// Only this kind, e.g. `mention`.
+    #[param(schema_with = super::params::notification_kind)]
     pub kind: Option<String>,
 }
 

@@ -20,7 +20,10 @@ use app::model::{
 };
 use axum::Json;
 use utoipa::{
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    openapi::{
+        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+        ContentBuilder, Ref, RefOr, Response, ResponseBuilder,
+    },
     Modify, OpenApi,
 };
 
@@ -68,7 +71,7 @@ use super::{auth, invitations, messages, meta, notifications, rooms, users};
         UnreadCount, NotificationPreferences, RoomNotifyLevel, RoomNotificationSettings,
         SetRoomNotifyLevel,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ExtractorResponses, &OperationIds),
     tags(
         (name = "meta", description = "About this server"),
         (name = "health", description = "Probes for load balancers"),
@@ -97,6 +100,110 @@ impl Modify for BearerAuth {
             ),
         );
     }
+}
+
+/// Adds the responses that come from the extractors rather than the handlers, once for every
+/// operation that uses them: 401 from [`Caller`](super::extract::Caller) on every protected
+/// operation; 400/413/415/422 from [`ApiJson`](super::extract::ApiJson) on every operation
+/// with a body; 400 (and 404) from [`ApiPath`](super::extract::ApiPath) with path parameters;
+/// 400/422 from [`ApiQuery`](super::extract::ApiQuery) with query parameters. A response a
+/// handler documents itself keeps its own description.
+struct ExtractorResponses;
+
+impl Modify for ExtractorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ];
+            for operation in operations.into_iter().flatten() {
+                let params = operation.parameters.as_deref().unwrap_or_default();
+                let in_path = params
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+                let in_query = params
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+                let protected = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let body = operation.request_body.is_some();
+                let mut add = |status: &str, description: &str| {
+                    let responses = &mut operation.responses.responses;
+                    if !responses.contains_key(status) {
+                        responses.insert(status.to_owned(), error_response(description));
+                    }
+                };
+                if protected {
+                    add("401", "Missing, invalid or expired access token");
+                }
+                if body {
+                    add("400", "The body is not valid JSON");
+                    add("413", "The body is larger than the server accepts");
+                    add(
+                        "415",
+                        "The body is not sent as Content-Type: application/json",
+                    );
+                    add(
+                        "422",
+                        "A field is missing, unknown, of the wrong type or invalid (`field` names it)",
+                    );
+                }
+                if in_path {
+                    add("400", "A path parameter is malformed");
+                    add("404", "No such resource");
+                }
+                if in_query {
+                    add("400", "A query parameter is malformed");
+                    add(
+                        "422",
+                        "A query parameter is out of range (`field` names it)",
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Operation ids are the handler names prefixed with the tag (`users_search`,
+/// `messages_search`): handler names repeat across modules, and ids must be unique.
+struct OperationIds;
+
+impl Modify for OperationIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ];
+            for operation in operations.into_iter().flatten() {
+                let tag = operation.tags.as_ref().and_then(|t| t.first()).cloned();
+                if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut()) {
+                    *id = format!("{tag}_{id}");
+                }
+            }
+        }
+    }
+}
+
+fn error_response(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build(),
+    )
 }
 
 /// Serves the OpenAPI document as JSON.

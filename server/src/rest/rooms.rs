@@ -63,14 +63,19 @@ pub async fn mine(
 
 /// Query of the directory.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DirectoryParams {
     /// Page size, 1–100 (default 20).
+    #[param(schema_with = super::params::directory_limit)]
     pub limit: Option<i64>,
     /// Rooms to skip (default 0).
+    #[param(schema_with = super::params::non_negative)]
     pub offset: Option<i64>,
     /// Text to find in names and descriptions (case-insensitive).
+    #[param(schema_with = super::params::directory_search)]
     pub search: Option<String>,
     /// `members` (default) or `newest`.
+    #[param(schema_with = super::params::directory_sort)]
     pub sort: Option<String>,
 }
 
@@ -196,6 +201,7 @@ pub async fn join(
     params(("id" = Uuid, Path, description = "Room id")),
     responses(
         (status = 204, description = "Left"),
+        (status = 403, description = "A direct conversation (mute it instead)", body = ErrorBody),
         (status = 404, description = "No such room, or not in it", body = ErrorBody),
         (status = 409, description = "The last owner must hand over first", body = ErrorBody),
     ))]
@@ -256,9 +262,8 @@ pub async fn participants(
     request_body = RoleChange,
     responses(
         (status = 200, description = "The participant", body = Participant),
-        (status = 403, description = "Not the owner", body = ErrorBody),
+        (status = 403, description = "Not the owner, or the caller's own role", body = ErrorBody),
         (status = 404, description = "No such room or participant", body = ErrorBody),
-        (status = 422, description = "Own role", body = ErrorBody),
     ))]
 pub async fn change_role(
     State(state): State<AppState>,
@@ -281,7 +286,7 @@ pub async fn change_role(
     params(("id" = Uuid, Path, description = "Room id"), ("user_id" = Uuid, Path, description = "Participant")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 403, description = "Not allowed, or the caller (who leaves instead)", body = ErrorBody),
         (status = 404, description = "No such room or participant", body = ErrorBody),
     ))]
 pub async fn remove(
@@ -314,7 +319,7 @@ pub async fn bans(
     params(("id" = Uuid, Path, description = "Room id")), request_body = BanRequest,
     responses(
         (status = 204, description = "Banned"),
-        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 403, description = "Not allowed, or the caller", body = ErrorBody),
         (status = 404, description = "No such room or user", body = ErrorBody),
     ))]
 pub async fn ban(
@@ -349,8 +354,8 @@ pub async fn unban(
     params(("user_id" = Uuid, Path, description = "The other person")),
     responses(
         (status = 200, description = "The conversation", body = Room),
+        (status = 403, description = "With yourself", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
-        (status = 422, description = "Yourself", body = ErrorBody),
     ))]
 pub async fn direct(
     State(state): State<AppState>,

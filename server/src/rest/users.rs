@@ -113,12 +113,15 @@ pub async fn by_id(
 
 /// Query of `GET /users`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// Start of a username (case-insensitive).
+    #[param(schema_with = super::params::user_prefix)]
     pub search: Option<String>,
     /// Exact username (case-insensitive).
     pub username: Option<String>,
     /// Most results, 1 to 50 (default 20).
+    #[param(schema_with = super::params::user_search_limit)]
     pub limit: Option<i64>,
 }
 

@@ -17,6 +17,7 @@ mod pwa;
 mod replicas;
 mod rest_api;
 mod rest_auth;
+mod rest_contract;
 mod rest_messages;
 mod rest_rooms;
 mod rooms_service;

@@ -501,7 +501,7 @@ async fn invitations_and_links_over_rest() {
         None,
     )
     .await;
-    assert_error(&self_dm, 422, "validation_failed");
+    assert_error(&self_dm, 403, "forbidden");
 }
 
 #[tokio::test]

@@ -459,7 +459,7 @@ async fn direct_conversations_are_unique_private_and_roleless() {
     );
     assert_eq!(kind(&s.rooms.get(c, first.id).await), "not_found");
     assert_eq!(kind(&s.rooms.join(c, first.id).await), "not_found");
-    assert_eq!(kind(&s.rooms.open_direct(a, a.user_id).await), "invalid");
+    assert_eq!(kind(&s.rooms.open_direct(a, a.user_id).await), "forbidden");
     assert_eq!(
         kind(&s.rooms.open_direct(a, Uuid::new_v4()).await),
         "not_found"

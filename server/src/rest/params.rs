@@ -1,0 +1,107 @@
+//! Schemas of the query parameters, from the same limits the services enforce.
+
+use app::{
+    model::{
+        message::{HISTORY_MAX, SEARCH_QUERY_MAX},
+        notification::{NotificationKind, PAGE_MAX},
+        room::DIRECTORY_SEARCH_MAX,
+        schema,
+    },
+    services::{rooms::DIRECTORY_MAX, users::SEARCH_MAX},
+};
+use utoipa::openapi::{RefOr, Schema};
+
+/// `schema` with `description` (`schema_with` parameters carry no doc comment of their own).
+fn described(schema: RefOr<Schema>, description: &str) -> RefOr<Schema> {
+    match schema {
+        RefOr::T(Schema::Object(mut object)) => {
+            object.description = Some(description.to_owned());
+            RefOr::T(Schema::Object(object))
+        }
+        other => other,
+    }
+}
+
+/// `limit` of a history page.
+pub fn history_limit() -> RefOr<Schema> {
+    described(
+        schema::int_param(1, HISTORY_MAX),
+        "Page size, 1 to 100 (default 50).",
+    )
+}
+
+/// `limit` of a directory page.
+pub fn directory_limit() -> RefOr<Schema> {
+    described(
+        schema::int_param(1, DIRECTORY_MAX),
+        "Page size, 1 to 100 (default 20).",
+    )
+}
+
+/// `limit` of a user search.
+pub fn user_search_limit() -> RefOr<Schema> {
+    described(
+        schema::int_param(1, SEARCH_MAX),
+        "Most results, 1 to 50 (default 20).",
+    )
+}
+
+/// `limit` of a notification page.
+pub fn notification_limit() -> RefOr<Schema> {
+    described(
+        schema::int_param(1, PAGE_MAX),
+        "Page size, 1 to 100 (default 20).",
+    )
+}
+
+/// A sequence number or offset: 0 or more.
+pub fn non_negative() -> RefOr<Schema> {
+    described(schema::int_param(0, i64::MAX), "0 or more.")
+}
+
+/// `sort` of the directory.
+pub fn directory_sort() -> RefOr<Schema> {
+    described(
+        schema::one_of(&["members", "newest"]),
+        "`members` (default) or `newest`.",
+    )
+}
+
+/// `search` of the directory.
+pub fn directory_search() -> RefOr<Schema> {
+    described(
+        schema::free_text_param(DIRECTORY_SEARCH_MAX),
+        "Text to find in names and descriptions (case-insensitive), at most 100 characters; blank matches everything.",
+    )
+}
+
+/// `q` of the message search.
+pub fn message_query() -> RefOr<Schema> {
+    described(
+        schema::required_text_param(SEARCH_QUERY_MAX),
+        "Words to find, 1 to 200 characters.",
+    )
+}
+
+/// `search` of the user search: a username prefix, `@` allowed in front.
+pub fn user_prefix() -> RefOr<Schema> {
+    described(
+        schema::not_blank_after('@'),
+        "Start of a username (case-insensitive); a leading `@` is ignored.",
+    )
+}
+
+/// `kind` of the notification list: a kind, or empty for all.
+pub fn notification_kind() -> RefOr<Schema> {
+    let mut kinds: Vec<&str> = NotificationKind::ALL.iter().map(|k| k.as_str()).collect();
+    kinds.push("");
+    described(schema::one_of(&kinds), "Only this kind; empty for all.")
+}
+
+/// `cursor` of the notification list: a `next_cursor`, or empty for the first page.
+pub fn notification_cursor() -> RefOr<Schema> {
+    described(
+        schema::matching("^(?:[0-9]{1,17}_[0-9a-f]{32})?$"),
+        "`next_cursor` of the previous page; empty for the first page.",
+    )
+}
