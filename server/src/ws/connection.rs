@@ -176,6 +176,14 @@ pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated, _permi
     loop {
         tokio::select! {
             incoming = stream.next() => match incoming {
+                Some(Ok(WsMessage::Text(text))) if text.len() > MAX_MESSAGE_BYTES => {
+                    metrics::ws_frame_received();
+                    conn.close(close::TOO_BIG, TOO_BIG_REASON);
+                }
+                Some(Ok(WsMessage::Binary(bytes))) if bytes.len() > MAX_MESSAGE_BYTES => {
+                    metrics::ws_frame_received();
+                    conn.close(close::TOO_BIG, TOO_BIG_REASON);
+                }
                 Some(Ok(WsMessage::Text(text))) => {
                     metrics::ws_frame_received();
                     last_heard = Instant::now();

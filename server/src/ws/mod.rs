@@ -29,6 +29,11 @@ use crate::{
 const BEARER_PROTOCOL: &str = "bearer";
 /// Largest frame and message a client may send; larger ones are closed with 1009.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// What the WebSocket reader takes in whole before refusing. Above the protocol limit, so a
+/// message a little too big is read completely and answered with a clean 1009 close: cutting
+/// the reader off mid-message leaves unread bytes, and the socket then ends in a reset that
+/// can swallow the close frame.
+const READ_LIMIT_BYTES: usize = 1024 * 1024;
 
 /// Query of the upgrade request.
 #[derive(Debug, Deserialize)]
@@ -68,8 +73,8 @@ pub async fn upgrade(
     let ws = ws
         .read_buffer_size(4096)
         .write_buffer_size(16 * 1024)
-        .max_message_size(MAX_MESSAGE_BYTES)
-        .max_frame_size(MAX_MESSAGE_BYTES);
+        .max_message_size(READ_LIMIT_BYTES)
+        .max_frame_size(READ_LIMIT_BYTES);
     let ws = if via_protocol {
         ws.protocols([BEARER_PROTOCOL])
     } else {
