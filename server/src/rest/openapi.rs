@@ -113,56 +113,47 @@ struct ExtractorResponses;
 impl Modify for ExtractorResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::path::ParameterIn;
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                item.get.as_mut(),
-                item.put.as_mut(),
-                item.post.as_mut(),
-                item.delete.as_mut(),
-                item.patch.as_mut(),
-            ];
-            for operation in operations.into_iter().flatten() {
-                let params = operation.parameters.as_deref().unwrap_or_default();
-                let in_path = params
-                    .iter()
-                    .any(|p| matches!(p.parameter_in, ParameterIn::Path));
-                let in_query = params
-                    .iter()
-                    .any(|p| matches!(p.parameter_in, ParameterIn::Query));
-                let protected = operation.security.as_ref().is_some_and(|s| !s.is_empty());
-                let body = operation.request_body.is_some();
-                let mut add = |status: &str, description: &str| {
-                    let responses = &mut operation.responses.responses;
-                    if !responses.contains_key(status) {
-                        responses.insert(status.to_owned(), error_response(description));
-                    }
-                };
-                if protected {
-                    add("401", "Missing, invalid or expired access token");
+        for operation in operations_mut(openapi) {
+            let params = operation.parameters.as_deref().unwrap_or_default();
+            let in_path = params
+                .iter()
+                .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+            let in_query = params
+                .iter()
+                .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+            let protected = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            let body = operation.request_body.is_some();
+            let mut add = |status: &str, description: &str| {
+                let responses = &mut operation.responses.responses;
+                if !responses.contains_key(status) {
+                    responses.insert(status.to_owned(), error_response(description));
                 }
-                if body {
-                    add("400", "The body is not valid JSON");
-                    add("413", "The body is larger than the server accepts");
-                    add(
-                        "415",
-                        "The body is not sent as Content-Type: application/json",
-                    );
-                    add(
-                        "422",
-                        "A field is missing, unknown, of the wrong type or invalid (`field` names it)",
-                    );
-                }
-                if in_path {
-                    add("400", "A path parameter is malformed");
-                    add("404", "No such resource");
-                }
-                if in_query {
-                    add("400", "A query parameter is malformed");
-                    add(
-                        "422",
-                        "A query parameter is out of range (`field` names it)",
-                    );
-                }
+            };
+            if protected {
+                add("401", "Missing, invalid or expired access token");
+            }
+            if body {
+                add("400", "The body is not valid JSON");
+                add("413", "The body is larger than the server accepts");
+                add(
+                    "415",
+                    "The body is not sent as Content-Type: application/json",
+                );
+                add(
+                    "422",
+                    "A field is missing, unknown, of the wrong type or invalid (`field` names it)",
+                );
+            }
+            if in_path {
+                add("400", "A path parameter is malformed");
+                add("404", "No such resource");
+            }
+            if in_query {
+                add("400", "A query parameter is malformed");
+                add(
+                    "422",
+                    "A query parameter is out of range (`field` names it)",
+                );
             }
         }
     }
@@ -174,22 +165,30 @@ struct OperationIds;
 
 impl Modify for OperationIds {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                item.get.as_mut(),
-                item.put.as_mut(),
-                item.post.as_mut(),
-                item.delete.as_mut(),
-                item.patch.as_mut(),
-            ];
-            for operation in operations.into_iter().flatten() {
-                let tag = operation.tags.as_ref().and_then(|t| t.first()).cloned();
-                if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut()) {
-                    *id = format!("{tag}_{id}");
-                }
+        for operation in operations_mut(openapi) {
+            let tag = operation.tags.as_ref().and_then(|t| t.first()).cloned();
+            if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut()) {
+                *id = format!("{tag}_{id}");
             }
         }
     }
+}
+
+/// Every operation of every path, to amend in place.
+fn operations_mut(
+    openapi: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    openapi.paths.paths.values_mut().flat_map(|item| {
+        [
+            item.get.as_mut(),
+            item.put.as_mut(),
+            item.post.as_mut(),
+            item.delete.as_mut(),
+            item.patch.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+    })
 }
 
 fn error_response(description: &str) -> RefOr<Response> {
