@@ -8,6 +8,7 @@ pub mod drain;
 pub mod health;
 pub mod http_metrics;
 pub mod http_server;
+pub mod memory;
 pub mod metrics_listener;
 pub mod pwa;
 pub mod rest;

@@ -22,6 +22,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    server::memory::return_large_allocations();
     // Every startup failure is reported as exactly one line on stderr, never a panic trace.
     let config = match Config::from_env() {
         Ok(config) => config,
