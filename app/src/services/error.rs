@@ -27,7 +27,7 @@ pub enum ServiceError {
     #[error("{0}")]
     NotFound(String),
     /// Too many attempts (429).
-    #[error("too many attempts; try again in {retry_after} seconds")]
+    #[error("too many attempts; try again in {retry_after} s")]
     RateLimited {
         /// Seconds until the limit resets.
         retry_after: u64,

@@ -33,7 +33,7 @@ fn token_response(t: IssuedTokens) -> TokenResponse {
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 409, description = "Email or username taken", body = ErrorBody),
         (status = 422, description = "A field failed validation", body = ErrorBody),
-        (status = 429, description = "Too many registrations from this address", body = ErrorBody),
+        (status = 429, description = "Too many registrations from this address, or password hashing busy", body = ErrorBody),
     ))]
 pub async fn register(
     State(state): State<AppState>,
@@ -51,7 +51,7 @@ pub async fn register(
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Wrong credentials", body = ErrorBody),
         (status = 422, description = "A field is missing", body = ErrorBody),
-        (status = 429, description = "Too many attempts", body = ErrorBody),
+        (status = 429, description = "Too many attempts, or password hashing busy", body = ErrorBody),
     ))]
 pub async fn login(
     State(state): State<AppState>,

@@ -52,7 +52,7 @@ pub enum ApiError {
         message: String,
     },
     /// 429: too many attempts.
-    #[error("too many attempts; try again in {retry_after} seconds")]
+    #[error("too many attempts; try again in {retry_after} s")]
     RateLimited {
         /// Seconds until the client may retry.
         retry_after: u64,

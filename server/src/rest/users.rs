@@ -35,6 +35,7 @@ pub async fn me(
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 409, description = "Email or username taken", body = ErrorBody),
         (status = 422, description = "A field failed validation", body = ErrorBody),
+        (status = 429, description = "Password checks are busy; retry after `Retry-After`", body = ErrorBody),
     ))]
 pub async fn update_me(
     State(state): State<AppState>,
@@ -53,6 +54,7 @@ pub async fn update_me(
         (status = 204, description = "Password changed"),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 422, description = "Wrong current password or weak new one", body = ErrorBody),
+        (status = 429, description = "Password hashing is busy; retry after `Retry-After`", body = ErrorBody),
     ))]
 pub async fn change_password(
     State(state): State<AppState>,

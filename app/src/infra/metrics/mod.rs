@@ -163,6 +163,10 @@ fn describe() {
         "parley_amqp_errors_total",
         "Failed RabbitMQ operations, by operation."
     );
+    describe_counter!(
+        "parley_password_hashes_refused_total",
+        "Sign-ins, sign-ups and password checks refused (429) because the hashing queue was full."
+    );
     describe_gauge!(
         "parley_draining",
         "1 while this instance drains after SIGTERM."
@@ -304,6 +308,11 @@ pub fn redis_error(op: &'static str) {
 /// A RabbitMQ operation failed (`connect`, `publish`, `consume`, `ack`).
 pub fn amqp_error(op: &'static str) {
     counter!("parley_amqp_errors_total", "op" => op).increment(1);
+}
+
+/// A password hash was refused because the hashing queue was full.
+pub fn password_hash_refused() {
+    counter!("parley_password_hashes_refused_total").increment(1);
 }
 
 /// Whether this instance is draining.
