@@ -49,6 +49,8 @@ bench hostile  run the `bench run` scenario twice, quiet and then under attack, 
   --login-concurrency N      sign-ins in flight at once (default 16)
   --max-p99-ratio R          pass bound on p99 hostile / p99 quiet (default 2)
   --rss-margin MIB           pass bound on hostile RSS peak over the quiet peak (default 256)
+  (the attackers run in a second process, `bench attack`, which reads its plan from stdin;
+  it is not meant to be run by hand)
 
 bench idle   open --connections authenticated WebSockets over --users accounts, hold them
              (answering pings) and report server RSS before and after
@@ -168,6 +170,8 @@ pub enum Command {
     Idle(IdleArgs),
     /// Registering accounts for later runs.
     Seed(SeedArgs),
+    /// The attacking half of `bench hostile`, in its own process.
+    Attack,
     /// Print usage.
     Help,
 }
@@ -178,6 +182,10 @@ impl Command {
         let mut args = args.into_iter();
         let mode = match args.next().as_deref() {
             None | Some("help" | "-h" | "--help") => return Ok(Command::Help),
+            Some("attack") => {
+                Options::read(args)?.finish()?;
+                return Ok(Command::Attack);
+            }
             Some(m @ ("run" | "hostile" | "idle" | "seed")) => m.to_owned(),
             Some(other) => return Err(usage(format!("unknown command {other:?}"))),
         };
@@ -375,6 +383,8 @@ mod tests {
         assert_eq!(h.max_p99_ratio, 2.0);
         assert_eq!(h.rss_margin_kib, 64 * 1024);
         assert!(parse(&["hostile", "--reconnect"]).is_err());
+        assert_eq!(parse(&["attack"]).ok(), Some(Command::Attack));
+        assert!(parse(&["attack", "--rooms", "3"]).is_err());
         assert!(parse(&["hostile", "--max-p99-ratio", "0"]).is_err());
     }
 

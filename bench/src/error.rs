@@ -46,6 +46,9 @@ pub enum BenchError {
     /// Something did not happen in time.
     #[error("timed out: {0}")]
     Timeout(String),
+    /// The attacking child process of `bench hostile` failed or could not be run.
+    #[error("attacking process: {0}")]
+    Attack(String),
     /// The server's process could not be inspected through /proc.
     #[error("server process: {0}")]
     Process(String),

@@ -3,6 +3,10 @@
 //!
 //! The attack uses its own accounts and source addresses, so the scenario's sockets are
 //! never the ones being closed or rate limited: whatever happens to them is collateral.
+//! It runs in a second process (`bench attack`, fed an [`AttackPlan`] on stdin) at the lowest
+//! CPU priority: a real attacker's CPU is someone else's machine, so here the attack gets the
+//! CPU that the server, its database and the measuring clients leave over, and never shares a
+//! runtime with the clients that measure latency. How much it managed to send is reported.
 
 use std::{
     collections::BTreeMap,
@@ -12,14 +16,18 @@ use std::{
 };
 
 use futures::{stream, SinkExt, StreamExt};
-use serde::Serialize;
-use tokio::time::{sleep, sleep_until, timeout};
+use serde::{Deserialize, Serialize};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    process::Command,
+    time::{sleep, sleep_until, timeout},
+};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::{
     api::Api,
     cli::HostileArgs,
-    error::Result,
+    error::{BenchError, Result},
     load::{self, join_all_tasks, RunReport},
     net::SourceAddrs,
     setup::{self, RunNames},
@@ -47,7 +55,7 @@ const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
 const LOGIN_GRACE: Duration = Duration::from_secs(30);
 
 /// What an attacking socket sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// Text frames that are not JSON, as fast as possible.
@@ -154,7 +162,7 @@ impl End {
 }
 
 /// What the attackers of one kind did and got.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SocketCounts {
     /// Sockets attacking this way.
     pub sockets: u64,
@@ -216,7 +224,7 @@ impl SocketCounts {
 }
 
 /// The failed sign-ins.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LoginCounts {
     /// Sign-ins asked for.
     pub planned: u64,
@@ -253,7 +261,7 @@ impl LoginCounts {
 }
 
 /// Everything the attack did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AttackReport {
     /// WebSocket attackers by kind.
     pub sockets: BTreeMap<Kind, SocketCounts>,
@@ -307,42 +315,24 @@ pub async fn run(args: &HostileArgs) -> Result<HostileReport> {
     let socket_addrs: Vec<Option<IpAddr>> = (0..args.attackers).map(|_| addrs.next()).collect();
     let login_addrs: Vec<Option<IpAddr>> =
         (0..args.login_addresses).map(|_| addrs.next()).collect();
-    let window = args.run.duration;
+    let plan = AttackPlan {
+        server,
+        tag: names.tag.clone(),
+        tokens,
+        usernames,
+        socket_addrs,
+        login_addrs,
+        logins: args.logins,
+        login_concurrency: args.login_concurrency,
+        window_ms: args.run.duration.as_millis() as u64,
+    };
 
     let load_hostile = load_average();
-    let attack = async {
-        let started = Instant::now();
-        let deadline = tokio::time::Instant::now() + window;
-        let sockets = (0..args.attackers).map(|i| {
-            let token = tokens[i % tokens.len()].clone();
-            let local = socket_addrs[i];
-            tokio::spawn(attacker(server, token, local, Kind::ALL[i % 4], deadline))
-        });
-        let sockets: Vec<_> = sockets.collect();
-        let logins = login_flood(
-            server,
-            &names.tag,
-            &usernames,
-            &login_addrs,
-            args.logins,
-            args.login_concurrency,
-            window,
-        );
-        let (logins, sockets) = tokio::join!(logins, join_all_tasks(sockets, "an attacker"));
-        let mut by_kind: BTreeMap<Kind, SocketCounts> = BTreeMap::new();
-        for (kind, counts) in sockets? {
-            by_kind.entry(kind).or_default().merge(counts);
-        }
-        Ok::<_, crate::error::BenchError>(AttackReport {
-            sockets: by_kind,
-            logins,
-            took_s: started.elapsed().as_secs_f64(),
-        })
-    };
     eprintln!(
         "== hostile phase: {} attacking sockets, {} failed sign-ins from {} addresses",
         args.attackers, args.logins, args.login_addresses
     );
+    let attack = attack_in_child(&plan);
     let (hostile, attack) = load::run_alongside(&args.run, attack).await?;
     let attack = attack?;
 
@@ -361,6 +351,136 @@ pub async fn run(args: &HostileArgs) -> Result<HostileReport> {
         attack,
         max_p99_ratio: args.max_p99_ratio,
         rss_margin_kib: args.rss_margin_kib,
+    })
+}
+
+/// What the attacking process is to do; `bench hostile` hands it to `bench attack` as JSON.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AttackPlan {
+    /// The server under attack.
+    pub server: SocketAddr,
+    /// The run's tag, for the names of accounts that do not exist.
+    pub tag: String,
+    /// Access tokens of the attackers' accounts.
+    pub tokens: Vec<String>,
+    /// Their usernames, for sign-ins with wrong passwords.
+    pub usernames: Vec<String>,
+    /// One source address per attacking socket.
+    pub socket_addrs: Vec<Option<IpAddr>>,
+    /// The addresses sign-ins come from, in turn.
+    pub login_addrs: Vec<Option<IpAddr>>,
+    /// Failed sign-ins to make.
+    pub logins: usize,
+    /// Sign-ins in flight at once.
+    pub login_concurrency: usize,
+    /// The attack window, ms.
+    pub window_ms: u64,
+}
+
+/// Runs `plan` in a child process (`bench attack`) and returns its report.
+async fn attack_in_child(plan: &AttackPlan) -> Result<AttackReport> {
+    let exe = std::env::current_exe().map_err(|e| BenchError::io("finding bench itself", e))?;
+    let mut child = Command::new(exe)
+        .arg("attack")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| BenchError::io("starting `bench attack`", e))?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| BenchError::Attack("no stdin".into()))?;
+    stdin
+        .write_all(&serde_json::to_vec(plan)?)
+        .await
+        .map_err(|e| BenchError::io("handing the plan to `bench attack`", e))?;
+    drop(stdin);
+    let mut stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| BenchError::Attack("no stdout".into()))?;
+    let mut report = Vec::new();
+    stdout
+        .read_to_end(&mut report)
+        .await
+        .map_err(|e| BenchError::io("reading the attack report", e))?;
+    let status = child
+        .wait()
+        .await
+        .map_err(|e| BenchError::io("waiting for `bench attack`", e))?;
+    if !status.success() {
+        return Err(BenchError::Attack(format!("exited with {status}")));
+    }
+    Ok(serde_json::from_slice(&report)?)
+}
+
+/// Gives the calling thread (and the threads it starts later) the lowest CPU priority.
+pub fn yield_to_the_measured() {
+    // SAFETY: setpriority takes no pointers; `0` is the calling thread.
+    if unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 19) } != 0 {
+        eprintln!(
+            "bench attack: cannot lower its priority: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
+/// `bench attack`: reads an [`AttackPlan`] from stdin, carries it out and prints the
+/// [`AttackReport`] as JSON.
+pub async fn attack_from_stdin() -> Result<()> {
+    let mut input = Vec::new();
+    tokio::io::stdin()
+        .read_to_end(&mut input)
+        .await
+        .map_err(|e| BenchError::io("reading the attack plan", e))?;
+    let plan: AttackPlan = serde_json::from_slice(&input)?;
+    let report = attack(&plan).await?;
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}
+
+/// Every attacking socket and the sign-in flood, for the plan's window.
+async fn attack(plan: &AttackPlan) -> Result<AttackReport> {
+    let started = Instant::now();
+    let window = Duration::from_millis(plan.window_ms);
+    let deadline = tokio::time::Instant::now() + window;
+    if plan.tokens.is_empty() {
+        return Err(BenchError::Attack("the plan has no accounts".into()));
+    }
+    let sockets: Vec<_> = plan
+        .socket_addrs
+        .iter()
+        .enumerate()
+        .map(|(i, local)| {
+            let token = plan.tokens[i % plan.tokens.len()].clone();
+            tokio::spawn(attacker(
+                plan.server,
+                token,
+                *local,
+                Kind::ALL[i % 4],
+                deadline,
+            ))
+        })
+        .collect();
+    let logins = login_flood(
+        plan.server,
+        &plan.tag,
+        &plan.usernames,
+        &plan.login_addrs,
+        plan.logins,
+        plan.login_concurrency,
+        window,
+    );
+    let (logins, sockets) = tokio::join!(logins, join_all_tasks(sockets, "an attacker"));
+    let mut by_kind: BTreeMap<Kind, SocketCounts> = BTreeMap::new();
+    for (kind, counts) in sockets? {
+        by_kind.entry(kind).or_default().merge(counts);
+    }
+    Ok(AttackReport {
+        sockets: by_kind,
+        logins,
+        took_s: started.elapsed().as_secs_f64(),
     })
 }
 

@@ -33,6 +33,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if command == Command::Attack {
+        // Before the runtime exists, so every one of its threads inherits the priority.
+        hostile::yield_to_the_measured();
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -91,6 +95,10 @@ async fn execute(command: Command) -> Result<bool, BenchError> {
                 eprintln!("bench: HOSTILE FAILED: {}", report.failures.join("; "));
             }
             Ok(passed)
+        }
+        Command::Attack => {
+            hostile::attack_from_stdin().await?;
+            Ok(true)
         }
         Command::Seed(args) => {
             let names = setup::RunNames::new();
