@@ -5,6 +5,7 @@
 #   scripts/audit.sh --disable-fetch
 # The test machines reach neither GitHub nor npm's audit endpoint, so the test command does not
 # run this; the last result is in README.md (Security).
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
