@@ -104,6 +104,12 @@ pub async fn refuse(mut socket: WebSocket, refusal: Refusal) {
     .await;
 }
 
+/// Where in the heartbeat period a connection's heartbeats fall, spread evenly by its id.
+fn heartbeat_offset(connection: Uuid) -> Duration {
+    let period_ms = PING_EVERY.as_millis();
+    Duration::from_millis((connection.as_u128() % period_ms) as u64)
+}
+
 /// Whether a read error is a frame or message over the size limit.
 fn too_big(error: &axum::Error) -> bool {
     let mut source = std::error::Error::source(error);
@@ -171,7 +177,13 @@ pub async fn run(socket: WebSocket, state: AppState, auth: Authenticated, _permi
         last_rate_error: None,
     };
     conn.announce_presence().await;
-    let mut heartbeat = tokio::time::interval(PING_EVERY);
+    // Each connection's heartbeat (a ping and a presence renewal in Redis) starts at its own
+    // offset into the period: sockets opened together, as after a deploy or an outage, would
+    // otherwise renew together every period, a burst that stalls delivery for everyone.
+    let mut heartbeat = tokio::time::interval_at(
+        tokio::time::Instant::now() + heartbeat_offset(conn.id),
+        PING_EVERY,
+    );
     let mut last_heard = Instant::now();
     loop {
         tokio::select! {
@@ -669,6 +681,24 @@ impl Connection {
             }
             RoomEvent::Typing { user_id, .. } if *user_id == self.auth.user_id => {}
             _ => self.send_text(frame),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heartbeats_spread_over_the_period() {
+        let offsets: Vec<Duration> = (0..1000)
+            .map(|_| heartbeat_offset(Uuid::new_v4()))
+            .collect();
+        assert!(offsets.iter().all(|o| *o < PING_EVERY));
+        for quarter in 0..4 {
+            let (from, to) = (PING_EVERY * quarter / 4, PING_EVERY * (quarter + 1) / 4);
+            let here = offsets.iter().filter(|o| (from..to).contains(*o)).count();
+            assert!(here > 150, "quarter {quarter} has {here} of 1000");
         }
     }
 }
