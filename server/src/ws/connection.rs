@@ -87,6 +87,10 @@ pub async fn refuse(mut socket: WebSocket, refusal: Refusal) {
             close::TOO_MANY_FROM_ADDRESS,
             format!("too many connections from this address (limit {n})"),
         ),
+        Refusal::Barred(seconds) => (
+            close::POLICY,
+            format!("this account flooded a connection; reconnect in {seconds} s"),
+        ),
     };
     metrics::ws_refused(code);
     let frame = CloseFrame {
@@ -302,6 +306,7 @@ impl Connection {
         self.dropped_in_row += 1;
         if self.dropped_in_row >= FLOOD_CLOSE_AFTER {
             self.close(close::POLICY, "too many frames; slow down");
+            self.state.ws_limits.bar(self.auth.user_id, now);
         } else {
             self.rate_limited(now, "too many frames; slow down (limit 50 a second)");
         }

@@ -6,7 +6,7 @@ use std::{
     collections::HashMap,
     net::IpAddr,
     sync::{Arc, Mutex},
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use uuid::Uuid;
@@ -21,6 +21,8 @@ pub const SUBSCRIBES_PER_SECOND: f64 = 2.0;
 pub const SUBSCRIBE_BURST: f64 = 20.0;
 /// Frames dropped in a row, with none accepted in between, after which the flood is closed.
 pub const FLOOD_CLOSE_AFTER: u32 = 200;
+/// How long an account whose socket was closed for flooding may not open another one here.
+pub const FLOOD_BAR: Duration = Duration::from_secs(10);
 
 /// A token bucket: `rate` tokens a second up to `burst`.
 #[derive(Debug, Clone)]
@@ -63,6 +65,8 @@ pub enum Refusal {
     PerUser(usize),
     /// The address holds its maximum of sockets on this instance.
     PerAddress(usize),
+    /// The account flooded a socket recently; it may connect again after this many seconds.
+    Barred(u64),
 }
 
 /// Counts sockets per account and per address on this instance; cloning shares the counts.
@@ -77,6 +81,8 @@ pub struct ConnectionLimits {
 struct Counts {
     users: HashMap<Uuid, usize>,
     addresses: HashMap<IpAddr, usize>,
+    /// Accounts barred after a flood, until when.
+    barred: HashMap<Uuid, Instant>,
 }
 
 /// One admitted socket; dropping it frees its place.
@@ -98,7 +104,24 @@ impl ConnectionLimits {
 
     /// Admits a socket of `user` from `address`, or says which cap it would exceed.
     pub fn admit(&self, user: Uuid, address: Option<IpAddr>) -> Result<Permit, Refusal> {
+        self.admit_at(user, address, Instant::now())
+    }
+
+    /// [`admit`](Self::admit) at `now`.
+    pub fn admit_at(
+        &self,
+        user: Uuid,
+        address: Option<IpAddr>,
+        now: Instant,
+    ) -> Result<Permit, Refusal> {
         let mut counts = lock(&self.counts);
+        if let Some(until) = counts.barred.get(&user).copied() {
+            if until > now {
+                let left = until.duration_since(now).as_secs_f64().ceil() as u64;
+                return Err(Refusal::Barred(left.max(1)));
+            }
+            counts.barred.remove(&user);
+        }
         let for_user = counts.users.get(&user).copied().unwrap_or(0);
         if for_user >= self.per_user {
             return Err(Refusal::PerUser(self.per_user));
@@ -115,6 +138,19 @@ impl ConnectionLimits {
             address,
             counts: self.counts.clone(),
         })
+    }
+}
+
+impl ConnectionLimits {
+    /// Bars `user` from opening sockets here for [`FLOOD_BAR`] from `now`: a flood closed
+    /// with 1008 would otherwise reconnect at once and cost a handshake, presence and a fresh
+    /// burst every time.
+    pub fn bar(&self, user: Uuid, now: Instant) {
+        let mut counts = lock(&self.counts);
+        // Expired bars go when a new one is set, so the map never outgrows the floods of the
+        // last FLOOD_BAR.
+        counts.barred.retain(|_, until| *until > now);
+        counts.barred.insert(user, now + FLOOD_BAR);
     }
 }
 
@@ -143,8 +179,6 @@ fn lock(counts: &Mutex<Counts>) -> std::sync::MutexGuard<'_, Counts> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     #[test]
@@ -178,5 +212,28 @@ mod tests {
         );
         drop(a1);
         assert!(limits.admit(bob, Some(home)).is_ok(), "a place came free");
+    }
+
+    #[test]
+    fn a_flooding_account_is_barred_for_a_while() {
+        let limits = ConnectionLimits::new(5, 5);
+        let (flooder, other) = (Uuid::new_v4(), Uuid::new_v4());
+        let start = Instant::now();
+        limits.bar(flooder, start);
+        assert_eq!(
+            limits.admit_at(flooder, None, start).err(),
+            Some(Refusal::Barred(10))
+        );
+        assert_eq!(
+            limits
+                .admit_at(flooder, None, start + Duration::from_millis(9_500))
+                .err(),
+            Some(Refusal::Barred(1))
+        );
+        assert!(
+            limits.admit_at(other, None, start).is_ok(),
+            "only the flooder"
+        );
+        assert!(limits.admit_at(flooder, None, start + FLOOD_BAR).is_ok());
     }
 }

@@ -505,10 +505,15 @@ async fn a_frame_flood_is_rate_limited_then_closed_with_1008() {
             break;
         }
     }
-    // ...and a flood that goes on is closed.
+    // ...and a flood that goes on is closed,
     ping_burst(&mut socket, 1000).await;
     let (code, reason) = close_frame(&mut socket).await;
     assert_eq!(code, 1008, "{reason}");
+    // and the account may not come straight back.
+    let mut again = connect(addr, &u.token).await;
+    let (code, reason) = close_frame(&mut again).await;
+    assert_eq!(code, 1008, "{reason}");
+    assert!(reason.contains("reconnect in"), "{reason}");
 }
 
 #[tokio::test]
