@@ -16,6 +16,8 @@ pub const EMOJI_MAX: usize = 32;
 pub const SEARCH_QUERY_MAX: usize = 200;
 /// Most messages one history page returns.
 pub const HISTORY_MAX: i64 = 100;
+/// Messages in a history page when the caller does not say.
+pub const HISTORY_DEFAULT: i64 = 50;
 
 /// A message; deleted ones are tombstones with an empty body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -33,7 +33,8 @@ use crate::{
         event::RoomEvent,
         message::{
             parse_mentions, ConversationStart, EditMessage, Message, Reaction, SearchHit,
-            SendMessage, CLIENT_ID_MAX, EMOJI_MAX, HISTORY_MAX, MESSAGE_MAX, SEARCH_QUERY_MAX,
+            SendMessage, CLIENT_ID_MAX, EMOJI_MAX, HISTORY_DEFAULT, HISTORY_MAX, MESSAGE_MAX,
+            SEARCH_QUERY_MAX,
         },
         room::{PostPolicy, Role},
     },
@@ -201,7 +202,7 @@ impl MessageService {
         limit: Option<i64>,
     ) -> ServiceResult<Vec<Message>> {
         self.rooms.visible(auth, room_id).await?;
-        let limit = limit.unwrap_or(50);
+        let limit = limit.unwrap_or(HISTORY_DEFAULT);
         if !(1..=HISTORY_MAX).contains(&limit) {
             return Err(ServiceError::invalid(
                 "limit",

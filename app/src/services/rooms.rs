@@ -38,6 +38,8 @@ use crate::{
 
 /// Most rooms a directory page returns.
 pub const DIRECTORY_MAX: i64 = 100;
+/// Rooms in a directory page when the caller does not say.
+pub const DIRECTORY_DEFAULT: i64 = 20;
 
 /// A directory query.
 #[derive(Debug, Clone, Default)]
@@ -349,7 +351,7 @@ impl RoomService {
 
     /// A page of the public directory and the total number of matching rooms.
     pub async fn directory(&self, q: DirectoryQuery) -> ServiceResult<(Vec<RoomSummary>, i64)> {
-        let limit = q.limit.unwrap_or(20);
+        let limit = q.limit.unwrap_or(DIRECTORY_DEFAULT);
         if !(1..=DIRECTORY_MAX).contains(&limit) {
             return Err(ServiceError::invalid(
                 "limit",

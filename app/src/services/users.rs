@@ -24,6 +24,8 @@ type TextField = (&'static str, Option<String>, fn(&str) -> validation::Rule);
 
 /// Most results a user search returns.
 pub const SEARCH_MAX: i64 = 50;
+/// Users a search returns when the caller does not say.
+pub const SEARCH_DEFAULT: i64 = 20;
 
 /// The user service.
 #[derive(Clone)]
@@ -225,7 +227,7 @@ impl UserService {
                 "Enter the start of a username.",
             ));
         }
-        let limit = limit.unwrap_or(20);
+        let limit = limit.unwrap_or(SEARCH_DEFAULT);
         if !(1..=SEARCH_MAX).contains(&limit) {
             return Err(ServiceError::invalid(
                 "limit",

@@ -2,12 +2,15 @@
 
 use app::{
     model::{
-        message::{HISTORY_MAX, SEARCH_QUERY_MAX},
-        notification::{NotificationKind, PAGE_MAX},
+        message::{HISTORY_DEFAULT, HISTORY_MAX, SEARCH_QUERY_MAX},
+        notification::{NotificationKind, PAGE_DEFAULT, PAGE_MAX},
         room::DIRECTORY_SEARCH_MAX,
         schema,
     },
-    services::{rooms::DIRECTORY_MAX, users::SEARCH_MAX},
+    services::{
+        rooms::{DIRECTORY_DEFAULT, DIRECTORY_MAX},
+        users::{SEARCH_DEFAULT, SEARCH_MAX},
+    },
 };
 use utoipa::openapi::{RefOr, Schema};
 
@@ -22,36 +25,33 @@ fn described(schema: RefOr<Schema>, description: &str) -> RefOr<Schema> {
     }
 }
 
+/// A `limit` of 1 to `max` that defaults to `default`, described from the same constants the
+/// service checks.
+fn page_size(what: &str, max: i64, default: i64) -> RefOr<Schema> {
+    described(
+        schema::int_param(1, max),
+        &format!("{what}, 1 to {max} (default {default})."),
+    )
+}
+
 /// `limit` of a history page.
 pub fn history_limit() -> RefOr<Schema> {
-    described(
-        schema::int_param(1, HISTORY_MAX),
-        "Page size, 1 to 100 (default 50).",
-    )
+    page_size("Page size", HISTORY_MAX, HISTORY_DEFAULT)
 }
 
 /// `limit` of a directory page.
 pub fn directory_limit() -> RefOr<Schema> {
-    described(
-        schema::int_param(1, DIRECTORY_MAX),
-        "Page size, 1 to 100 (default 20).",
-    )
+    page_size("Page size", DIRECTORY_MAX, DIRECTORY_DEFAULT)
 }
 
 /// `limit` of a user search.
 pub fn user_search_limit() -> RefOr<Schema> {
-    described(
-        schema::int_param(1, SEARCH_MAX),
-        "Most results, 1 to 50 (default 20).",
-    )
+    page_size("Most results", SEARCH_MAX, SEARCH_DEFAULT)
 }
 
 /// `limit` of a notification page.
 pub fn notification_limit() -> RefOr<Schema> {
-    described(
-        schema::int_param(1, PAGE_MAX),
-        "Page size, 1 to 100 (default 20).",
-    )
+    page_size("Page size", PAGE_MAX, PAGE_DEFAULT)
 }
 
 /// A sequence number or offset: 0 or more.
