@@ -71,7 +71,7 @@ pub fn directory_sort() -> RefOr<Schema> {
 pub fn directory_search() -> RefOr<Schema> {
     described(
         schema::free_text_param(DIRECTORY_SEARCH_MAX),
-        "Text to find in names and descriptions (case-insensitive), at most 100 characters; blank matches everything.",
+        &format!("Text to find in names and descriptions (case-insensitive), at most {DIRECTORY_SEARCH_MAX} characters; blank matches everything."),
     )
 }
 
@@ -79,7 +79,7 @@ pub fn directory_search() -> RefOr<Schema> {
 pub fn message_query() -> RefOr<Schema> {
     described(
         schema::required_text_param(SEARCH_QUERY_MAX),
-        "Words to find, 1 to 200 characters.",
+        &format!("Words to find, 1 to {SEARCH_QUERY_MAX} characters."),
     )
 }
 
