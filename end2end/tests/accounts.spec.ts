@@ -68,7 +68,9 @@ test.describe.serial("accounts", () => {
     await page.reload();
     await expect(page.getByTestId("account-name")).toHaveText(user.displayName);
 
+    // The account menu opens from the name and offers the profile.
     await page.getByTestId("account-name").click();
+    await page.getByRole("menuitem", { name: "Profile" }).click();
     await expect(page).toHaveURL(/\/profile$/);
     await hydrated(page);
     await expect(page.getByTestId("profile-name")).toHaveText(user.displayName);
@@ -91,6 +93,7 @@ test.describe.serial("accounts", () => {
     await expect(page.getByLabel("City")).toHaveValue("London");
     await expect(page.getByLabel("Bio")).toHaveValue("Wrote the first program.");
 
+    await page.getByTestId("account-name").click();
     await page.getByTestId("sign-out").click();
     await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
     await page.goto("/profile");

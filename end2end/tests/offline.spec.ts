@@ -5,6 +5,8 @@ import { APIRequestContext, Browser, BrowserContext, expect, Page, test } from "
 // Sends made without a connection: kept on the device (IndexedDB), shown as pending, sent
 // once the connection is back, exactly once, also after a reload.
 
+test.use({ serviceWorkers: "allow" });
+
 const stamp = Date.now().toString(36);
 const password = "offline e2e password 42";
 
@@ -189,7 +191,8 @@ test.describe("without a service worker", () => {
 
     // Opened from the header, the page's code cannot be fetched: the page says so and the
     // rest of the app keeps working.
-    await page.getByRole("banner").getByRole("link", { name: "Settings" }).click();
+    await page.getByTestId("account-name").click();
+    await page.getByRole("banner").getByRole("menuitem", { name: "Settings" }).click();
     const failure = page.getByRole("alert").filter({ hasText: "This page could not be loaded" });
     await expect(failure).toBeVisible();
     await expect(page.getByTestId("account-name")).toBeVisible();

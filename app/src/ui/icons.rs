@@ -37,3 +37,167 @@ pub fn MoonIcon() -> impl IntoView {
         </svg>
     }
 }
+
+/// A bell, for notifications.
+#[component]
+pub fn BellIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"
+            fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+            <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9"/>
+            <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0"/>
+        </svg>
+    }
+}
+
+/// A padlock, marking a private room.
+#[component]
+pub fn LockIcon() -> impl IntoView {
+    view! {
+        <svg class="icon icon-inline" viewBox="0 0 24 24" width="14" height="14" aria-hidden="true"
+            fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round">
+            <rect x="4" y="11" width="16" height="10" rx="2"/>
+            <path d="M8 11V7a4 4 0 0 1 8 0v4"/>
+        </svg>
+    }
+}
+
+/// Three lines, opening a menu or drawer.
+#[component]
+pub fn MenuIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"
+            fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round">
+            <path d="M4 6h16M4 12h16M4 18h16"/>
+        </svg>
+    }
+}
+
+/// A cross, closing or cancelling something.
+#[component]
+pub fn CloseIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true"
+            fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round">
+            <path d="M6 6l12 12M18 6L6 18"/>
+        </svg>
+    }
+}
+
+/// A smiling face with a plus, adding a reaction.
+#[component]
+pub fn AddReactionIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"
+            fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+            <path d="M21 12a9 9 0 1 1-6.2-8.6"/>
+            <path d="M8 14s1.5 2 4 2 4-2 4-2"/>
+            <path d="M9 9h.01M15 9h.01"/>
+            <path d="M19 2v6M16 5h6"/>
+        </svg>
+    }
+}
+
+/// A curved arrow, replying to a message.
+#[component]
+pub fn ReplyIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"
+            fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+            <path d="M9 17l-5-5 5-5"/>
+            <path d="M20 18v-2a4 4 0 0 0-4-4H4"/>
+        </svg>
+    }
+}
+
+/// A pencil, editing a message.
+#[component]
+pub fn EditIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"
+            fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+            <path d="M12 20h9"/>
+            <path d="M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z"/>
+        </svg>
+    }
+}
+
+/// A bin, deleting a message.
+#[component]
+pub fn DeleteIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"
+            fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+            <path d="M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6"/>
+        </svg>
+    }
+}
+
+/// A chain link, copying a message's address.
+#[component]
+pub fn LinkIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"
+            fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+            <path d="M10 13a5 5 0 0 0 7.5.5l3-3a5 5 0 0 0-7-7l-1.7 1.7"/>
+            <path d="M14 11a5 5 0 0 0-7.5-.5l-3 3a5 5 0 0 0 7 7l1.7-1.7"/>
+        </svg>
+    }
+}
+
+/// Three dots, opening more actions.
+#[component]
+pub fn MoreIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"
+            fill="currentColor">
+            <circle cx="5" cy="12" r="1.8"/>
+            <circle cx="12" cy="12" r="1.8"/>
+            <circle cx="19" cy="12" r="1.8"/>
+        </svg>
+    }
+}
+
+/// The mark before a room's name: `@` for a direct conversation, a padlock for a private
+/// room, `#` for a public one.
+#[component]
+pub fn RoomMark(direct: bool, private: bool) -> impl IntoView {
+    view! {
+        <span class="room-prefix" aria-hidden="true">
+            {if direct {
+                view! { "@" }.into_any()
+            } else if private {
+                view! { <LockIcon/> }.into_any()
+            } else {
+                view! { "#" }.into_any()
+            }}
+        </span>
+    }
+}
+
+/// A raised thumb: the quick reaction, drawn rather than left to an emoji font.
+#[component]
+pub fn ThumbsUpIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true"
+            fill="#f5b400" stroke="#9a6b00" stroke-width="1.2" stroke-linejoin="round">
+            <path d="M7 10v11H3V10z"/>
+            <path d="M7 10l4-7c1.5 0 2.5 1.2 2.2 2.8L12.6 9H19a2 2 0 0 1 2 2.3l-1.3 7.5A2.5 2.5 0 0 1 17.2 21H7z"/>
+        </svg>
+    }
+}
+
+/// An emoji as people see it: the ones the app offers itself are drawn as SVG (a machine
+/// without a colour-emoji font shows empty boxes for them), with the character kept for
+/// screen readers and copying; any other emoji is left to the system's fonts.
+#[component]
+pub fn Emoji(emoji: String) -> impl IntoView {
+    match emoji.as_str() {
+        "👍" => view! {
+            <ThumbsUpIcon/>
+            <span class="visually-hidden">{emoji}</span>
+        }
+        .into_any(),
+        _ => view! { <span class="emoji">{emoji}</span> }.into_any(),
+    }
+}

@@ -4,7 +4,12 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use super::{
-    icons::LogoMark, notifications::Bell, session::CurrentUser, shortcuts::Panels,
+    avatar::Avatar,
+    icons::LogoMark,
+    menu::{Menu, MenuAction, MenuLink},
+    notifications::Bell,
+    session::CurrentUser,
+    shortcuts::Panels,
     theme::ThemeToggle,
 };
 use crate::api::auth::SignOut;
@@ -52,25 +57,26 @@ fn AccountMenu() -> impl IntoView {
                     .get()
                     .map(|result| match result {
                         Ok(Some(user)) => {
+                            let name = user.display_name.clone();
+                            let (username, trigger_name) = (user.username.clone(), user.display_name.clone());
                             view! {
                                 <a href="/rooms" class="button button-ghost button-small">"Rooms"</a>
                                 <Bell/>
-                                <a href="/profile" class="account-name" data-testid="account-name">
-                                    {user.display_name}
-                                </a>
-                                <a href="/settings" class="button button-ghost button-small">
-                                    "Settings"
-                                </a>
-                                <button
-                                    type="button"
-                                    class="button button-ghost button-small"
-                                    data-testid="sign-out"
-                                    on:click=move |_| {
-                                        sign_out.dispatch(SignOut {});
-                                    }
-                                >
-                                    "Sign out"
-                                </button>
+                                <Menu label=format!("Account: {name}") id="account-menu"
+                                    class="account-trigger"
+                                    trigger=ViewFn::from(move || view! {
+                                        <Avatar username=username.clone() name=trigger_name.clone() size=28/>
+                                        <span class="account-name" data-testid="account-name">
+                                            {trigger_name.clone()}
+                                        </span>
+                                    })>
+                                    <MenuLink href="/profile">"Profile"</MenuLink>
+                                    <MenuLink href="/settings">"Settings"</MenuLink>
+                                    <MenuAction danger=true testid="sign-out"
+                                        on_select=Callback::new(move |()| { sign_out.dispatch(SignOut {}); })>
+                                        "Sign out"
+                                    </MenuAction>
+                                </Menu>
                             }
                                 .into_any()
                         }

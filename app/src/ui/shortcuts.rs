@@ -5,7 +5,7 @@
 use leptos::{ev, prelude::*};
 use leptos_router::hooks::use_navigate;
 
-use super::case;
+use super::{case, icons::RoomMark};
 use crate::{api::rooms::my_rooms, model::room::RoomKind};
 
 /// Which overlay panels are open; Esc closes them all.
@@ -130,12 +130,12 @@ fn RoomSwitcher() -> impl IntoView {
                 }/>
             <ul class="switcher-list" data-testid="switcher-results">
                 {move || matches().into_iter().map(|r| {
-                    let prefix = if r.kind == RoomKind::Direct { "@" } else if r.is_private { "🔒" } else { "#" };
+                    let (direct, private) = (r.kind == RoomKind::Direct, r.is_private);
                     view! {
                         <li>
                             <a href=format!("/rooms/{}", r.id) class="switcher-item"
                                 on:click=move |_| panels.switcher.set(false)>
-                                <span aria-hidden="true">{prefix}</span>" "{r.name.clone()}
+                                <RoomMark direct private/>" "{r.name.clone()}
                                 {(r.unread_count > 0).then(|| view! {
                                     <span class="badge unread">{r.unread_count}</span>
                                 })}

@@ -13,7 +13,7 @@ use crate::{
         notification::{Notification, NotificationPage},
         time::utc_minute,
     },
-    ui::on_demand::on_demand,
+    ui::{icons::BellIcon, on_demand::on_demand},
 };
 
 /// The bell and its panel.
@@ -32,7 +32,7 @@ pub fn Bell() -> impl IntoView {
                 aria-label=label aria-expanded=move || open.get().to_string()
                 aria-controls="notification-panel" data-testid="bell"
                 on:click=move |_| open.update(|o| *o = !*o)>
-                <span aria-hidden="true">"🔔"</span>
+                <BellIcon/>
                 {move || (feed.unread.get() > 0).then(|| view! {
                     <span class="badge unread bell-count" data-testid="bell-count">{feed.unread.get()}</span>
                 })}

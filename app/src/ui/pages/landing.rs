@@ -89,7 +89,7 @@ fn PreviewMessage(
 ) -> impl IntoView {
     view! {
         <li class="preview-message">
-            <span class=format!("avatar tone-{tone}") aria-hidden="true">{initials}</span>
+            <span class=format!("preview-avatar tone-{tone}") aria-hidden="true">{initials}</span>
             <div>
                 <span class="author">{who}</span>
                 <p>{text}</p>

@@ -11,7 +11,7 @@ use crate::{
         validation,
     },
     ui::{
-        case,
+        avatar::Avatar,
         form::{action_error, Field, FormAlert},
         now::utc_now,
         session::{CurrentUser, RequireAuth},
@@ -42,9 +42,7 @@ fn ProfileContent() -> impl IntoView {
                         .map(|u| {
                             view! {
                                 <div class="profile-summary">
-                                    <span class="avatar avatar-lg tone-a" aria-hidden="true">
-                                        {initials(&u.display_name)}
-                                    </span>
+                                    <Avatar username=u.username.clone() name=u.display_name.clone() size=64/>
                                     <div>
                                         <h1 data-testid="profile-name">{u.display_name.clone()}</h1>
                                         <p class="muted">"@" {u.username.clone()}</p>
@@ -69,16 +67,6 @@ fn ProfileContent() -> impl IntoView {
             </Suspense>
         </section>
     }
-}
-
-/// Up to two initials for an avatar placeholder.
-pub fn initials(name: &str) -> String {
-    let first_letters: String = name
-        .split_whitespace()
-        .filter_map(|w| w.chars().next())
-        .take(2)
-        .collect();
-    case::upper(&first_letters)
 }
 
 #[component]

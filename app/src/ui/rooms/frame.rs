@@ -6,7 +6,11 @@ use super::RoomsChanged;
 use crate::{
     api::rooms::my_rooms,
     model::room::{MyRoom, RoomKind},
-    ui::{session::RequireAuth, shortcuts::Panels},
+    ui::{
+        icons::{MenuIcon, RoomMark},
+        session::RequireAuth,
+        shortcuts::Panels,
+    },
 };
 
 /// Sidebar plus `children`, for signed-in users only.
@@ -20,7 +24,7 @@ pub fn RoomsFrame(children: ChildrenFn) -> impl IntoView {
                 <button type="button" class="drawer-toggle button button-ghost button-small"
                     aria-controls="sidebar" aria-expanded=move || drawer.get().to_string()
                     on:click=move |_| drawer.update(|open| *open = !*open)>
-                    "☰ Rooms"
+                    <MenuIcon/>" Rooms"
                 </button>
                 <div class="drawer-backdrop" on:click=move |_| drawer.set(false)></div>
                 // Following any link in the drawer closes it.
@@ -88,15 +92,11 @@ fn RoomList(title: &'static str, rooms: Vec<MyRoom>, empty: &'static str) -> imp
                 {rooms
                     .into_iter()
                     .map(|r| {
-                        let prefix = match (r.kind, r.is_private) {
-                            (RoomKind::Direct, _) => "@",
-                            (_, true) => "🔒",
-                            _ => "#",
-                        };
+                        let (direct, private) = (r.kind == RoomKind::Direct, r.is_private);
                         view! {
                             <li>
                                 <a href=format!("/rooms/{}", r.id) class="sidebar-room" class:muted=r.muted>
-                                    <span class="room-prefix" aria-hidden="true">{prefix}</span>
+                                    <RoomMark direct private/>
                                     <span class="room-label">{r.name.clone()}</span>
                                     {(r.unread_count > 0 && !r.muted)
                                         .then(|| {

@@ -8,7 +8,10 @@ use super::{frame::RoomsFrame, RoomsChanged};
 use crate::{
     api::rooms::CreateRoom,
     model::{room, validation},
-    ui::form::{action_error, Field, FormAlert},
+    ui::{
+        controls::Checkbox,
+        form::{action_error, Field, FormAlert},
+    },
 };
 
 /// The creation page.
@@ -62,14 +65,9 @@ fn NewRoomForm() -> impl IntoView {
                     validate=validation::room_name/>
                 <Field name="description" label="Description" value=description server_error=error
                     submitted multiline=true validate=|v| validation::text_max(v, 1000)/>
-                <label class="checkbox">
-                    <input
-                        type="checkbox"
-                        prop:checked=move || private.get()
-                        on:change=move |ev| private.set(event_target_checked(&ev))
-                    />
-                    " Private: only invited people can find and join it"
-                </label>
+                <Checkbox id="room-private" checked=private on_change=Callback::new(move |on| private.set(on))>
+                    "Private: only invited people can find and join it"
+                </Checkbox>
                 <div class="form-actions">
                     <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
                         "Create room"

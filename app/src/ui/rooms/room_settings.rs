@@ -11,7 +11,10 @@ use crate::{
         room::{self, PostPolicy, Role, Room},
         validation,
     },
-    ui::form::{action_error, Field, FormAlert},
+    ui::{
+        controls::Checkbox,
+        form::{action_error, Field, FormAlert},
+    },
 };
 
 /// The settings page.
@@ -122,16 +125,14 @@ fn SettingsForm(room: Room) -> impl IntoView {
                     <Field name="slow_mode_seconds" label="Slow mode (seconds)" kind="number" value=slow
                         server_error=shown_error submitted/>
                 </div>
-                <label class="checkbox">
-                    <input type="checkbox" prop:checked=move || admins_only.get()
-                        on:change=move |ev| admins_only.set(event_target_checked(&ev))/>
-                    " Announcement room: only admins can post"
-                </label>
-                <label class="checkbox">
-                    <input type="checkbox" prop:checked=move || editing.get()
-                        on:change=move |ev| editing.set(event_target_checked(&ev))/>
-                    " Members can edit their messages"
-                </label>
+                <Checkbox id="room-admins-only" checked=admins_only
+                    on_change=Callback::new(move |on| admins_only.set(on))>
+                    "Announcement room: only admins can post"
+                </Checkbox>
+                <Checkbox id="room-editing" checked=editing
+                    on_change=Callback::new(move |on| editing.set(on))>
+                    "Members can edit their messages"
+                </Checkbox>
                 <div class="form-actions">
                     <button type="submit" class="button button-primary" disabled=move || save.pending().get()>"Save"</button>
                     <Show when=move || matches!(save.value().get(), Some(Ok(_)))>

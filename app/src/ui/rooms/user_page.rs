@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use super::{frame::RoomsFrame, RoomsChanged};
 use crate::{
     api::rooms::{user_by_username, OpenDirect},
-    ui::{pages::profile::initials, session::CurrentUser},
+    ui::{avatar::Avatar, session::CurrentUser},
 };
 
 /// The public profile page.
@@ -37,7 +37,7 @@ pub fn UserPage() -> impl IntoView {
                             <Title text=u.display_name.clone()/>
                             <section class="page-narrow">
                                 <div class="profile-summary card">
-                                    <span class="avatar avatar-lg tone-b" aria-hidden="true">{initials(&u.display_name)}</span>
+                                    <Avatar username=u.username.clone() name=u.display_name.clone() url=u.avatar_url.clone() size=64/>
                                     <div>
                                         <h1>{u.display_name.clone()}</h1>
                                         <p class="muted">"@" {u.username.clone()}</p>

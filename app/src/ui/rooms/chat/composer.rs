@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::markup::excerpt;
-use crate::model::message::Message;
+use crate::{model::message::Message, ui::icons::CloseIcon};
 
 /// The message box under the list.
 #[component]
@@ -28,7 +28,7 @@ pub fn Composer(
                             <span class="muted">{excerpt(&m.body, 80)}</span>
                         </span>
                         <button type="button" class="link-button" aria-label="Cancel reply"
-                            on:click=move |_| replying.set(None)>"✕"</button>
+                            on:click=move |_| replying.set(None)><CloseIcon/></button>
                     </div>
                 }
             })}
