@@ -1,7 +1,9 @@
 import { expect, Page, test } from "@playwright/test";
 
 // The Content-Security-Policy lets only the app's own scripts run: walking every page signed
-// in (hydrating, loading its chunks, opening the socket) raises no violation.
+// in (hydrating, loading its chunks, opening the socket) raises no violation. The same walk
+// also fails on any error the pages throw, a hydration panic in particular (the settings page
+// once hydrated its header and then panicked, which only a person clicking noticed).
 
 const stamp = Date.now().toString(36);
 const password = "csp e2e password 42";
@@ -52,6 +54,18 @@ async function watchViolations(page: Page): Promise<string[]> {
   return seen;
 }
 
+/** Records what the pages throw and the console's errors about hydration. */
+function watchErrors(page: Page): string[] {
+  const seen: string[] = [];
+  page.on("pageerror", (error) => seen.push(`${page.url()}: ${error.message.slice(0, 300)}`));
+  page.on("console", (message) => {
+    if (message.type() === "error" && /hydrat|panicked/i.test(message.text())) {
+      seen.push(`${page.url()}: ${message.text().slice(0, 300)}`);
+    }
+  });
+  return seen;
+}
+
 async function visit(page: Page, path: string) {
   const response = await page.goto(path);
   expect(response, path).not.toBeNull();
@@ -64,6 +78,7 @@ async function visit(page: Page, path: string) {
 test("no page raises a CSP violation", async ({ page }) => {
   test.setTimeout(90_000);
   const violations = await watchViolations(page);
+  const errors = watchErrors(page);
 
   for (const path of ["/", "/signin", "/signup", "/no-such-page"]) {
     await visit(page, path);
@@ -96,4 +111,5 @@ test("no page raises a CSP violation", async ({ page }) => {
   await expect(page.getByText("Hello")).toBeVisible();
   await page.waitForTimeout(500);
   expect(violations).toEqual([]);
+  expect(errors).toEqual([]);
 });

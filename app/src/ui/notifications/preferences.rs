@@ -10,6 +10,7 @@ use crate::{
         set_room_notify_level, update_notification_preferences,
     },
     model::notification::{NotificationKind, NotificationPreferences, RoomNotifyLevel},
+    ui::controls::{Checkbox, Select, Toggle},
 };
 
 /// The user's notification preferences, saved as they change.
@@ -19,12 +20,14 @@ pub fn NotificationSettings() -> impl IntoView {
     view! {
         <section class="card panel" aria-labelledby="notification-settings-title">
             <h2 id="notification-settings-title">"Notifications"</h2>
-            <Suspense fallback=|| view! { <p class="muted small">"Loading…"</p> }>
-                {move || loaded.get().map(|result| match result {
-                    Ok(prefs) => view! { <PreferencesForm prefs/> }.into_any(),
-                    Err(e) => view! { <p class="alert alert-error" role="alert">{e.message}</p> }.into_any(),
-                })}
-            </Suspense>
+            // Not a <Suspense>: the server never loads a local resource, and a suspense
+            // boundary around one does not hydrate (the page's WASM panicked here). Both sides
+            // render "Loading…" until the browser has the preferences.
+            {move || match loaded.get() {
+                None => view! { <p class="muted small">"Loading…"</p> }.into_any(),
+                Some(Ok(prefs)) => view! { <PreferencesForm prefs/> }.into_any(),
+                Some(Err(e)) => view! { <p class="alert alert-error" role="alert">{e.message}</p> }.into_any(),
+            }}
         </section>
     }
 }
@@ -49,36 +52,30 @@ fn PreferencesForm(prefs: NotificationPreferences) -> impl IntoView {
         <fieldset class="checkbox-list">
             <legend>"Notify me about"</legend>
             {NotificationKind::ALL.into_iter().map(|kind| {
-                let id = format!("notify-{}", kind.as_str());
-                let label_for = id.clone();
                 view! {
-                    <label for=label_for>
-                        <input type="checkbox" id=id
-                            prop:checked=move || prefs.with(|p| !p.disabled_kinds.contains(&kind))
-                            on:change=move |ev| {
-                                let on = event_target_checked(&ev);
-                                let mut next = prefs.get_untracked();
-                                next.disabled_kinds.retain(|k| *k != kind);
-                                if !on {
-                                    next.disabled_kinds.push(kind);
-                                }
-                                save(next);
-                            }/>
-                        " " {kind.label()}
-                    </label>
+                    <Checkbox id=format!("notify-{}", kind.as_str())
+                        checked=Signal::derive(move || prefs.with(|p| !p.disabled_kinds.contains(&kind)))
+                        on_change=Callback::new(move |on: bool| {
+                            let mut next = prefs.get_untracked();
+                            next.disabled_kinds.retain(|k| *k != kind);
+                            if !on {
+                                next.disabled_kinds.push(kind);
+                            }
+                            save(next);
+                        })>
+                        {kind.label()}
+                    </Checkbox>
                 }
             }).collect_view()}
         </fieldset>
-        <label for="dnd">
-            <input type="checkbox" id="dnd"
-                prop:checked=move || prefs.with(|p| p.do_not_disturb)
-                on:change=move |ev| {
-                    let mut next = prefs.get_untracked();
-                    next.do_not_disturb = event_target_checked(&ev);
-                    save(next);
-                }/>
-            " Do not disturb: keep notifications, but no alerts"
-        </label>
+        <Toggle id="dnd" checked=Signal::derive(move || prefs.with(|p| p.do_not_disturb))
+            on_change=Callback::new(move |on: bool| {
+                let mut next = prefs.get_untracked();
+                next.do_not_disturb = on;
+                save(next);
+            })>
+            "Do not disturb: keep notifications, but no alerts"
+        </Toggle>
         {move || status.get().map(|s| match s {
             Ok(()) => view! { <p class="form-success small" role="status">"Saved."</p> }.into_any(),
             Err(e) => view! { <p class="field-error" role="alert">{e}</p> }.into_any(),
@@ -99,10 +96,15 @@ pub fn RoomNotifications(room: Uuid) -> impl IntoView {
                     Ok(settings) => {
                         let current = RwSignal::new(settings);
                         view! {
-                            <label class="visually-hidden" for="room-level">"Notify me about"</label>
-                            <select id="room-level"
-                                on:change=move |ev| {
-                                    let level = match event_target_value(&ev).as_str() {
+                            <Select id="room-level" label="Notify me about" hide_label=true
+                                options=vec![
+                                    (RoomNotifyLevel::All.as_str(), "Mentions, replies and messages"),
+                                    (RoomNotifyLevel::Mentions.as_str(), "Only @mentions"),
+                                    (RoomNotifyLevel::Nothing.as_str(), "Nothing"),
+                                ]
+                                value=Signal::derive(move || current.with(|c| c.level.as_str().to_owned()))
+                                on_change=Callback::new(move |value: String| {
+                                    let level = match value.as_str() {
                                         "mentions" => RoomNotifyLevel::Mentions,
                                         "nothing" => RoomNotifyLevel::Nothing,
                                         _ => RoomNotifyLevel::All,
@@ -113,31 +115,18 @@ pub fn RoomNotifications(room: Uuid) -> impl IntoView {
                                             Err(e) => error.set(Some(e.message)),
                                         }
                                     });
-                                }>
-                                {[(RoomNotifyLevel::All, "Mentions, replies and messages"),
-                                  (RoomNotifyLevel::Mentions, "Only @mentions"),
-                                  (RoomNotifyLevel::Nothing, "Nothing")]
-                                    .into_iter()
-                                    .map(|(level, label)| view! {
-                                        <option value=level.as_str()
-                                            selected=move || current.with(|c| c.level == level)>{label}</option>
-                                    })
-                                    .collect_view()}
-                            </select>
-                            <label for="room-muted" class="small">
-                                <input type="checkbox" id="room-muted"
-                                    prop:checked=move || current.with(|c| c.muted)
-                                    on:change=move |ev| {
-                                        let muted = event_target_checked(&ev);
-                                        leptos::task::spawn_local(async move {
-                                            match set_room_muted(room, muted).await {
-                                                Ok(s) => { current.set(s); error.set(None); }
-                                                Err(e) => error.set(Some(e.message)),
-                                            }
-                                        });
-                                    }/>
-                                " Mute this room"
-                            </label>
+                                })/>
+                            <Toggle id="room-muted" checked=Signal::derive(move || current.with(|c| c.muted))
+                                on_change=Callback::new(move |muted| {
+                                    leptos::task::spawn_local(async move {
+                                        match set_room_muted(room, muted).await {
+                                            Ok(s) => { current.set(s); error.set(None); }
+                                            Err(e) => error.set(Some(e.message)),
+                                        }
+                                    });
+                                })>
+                                "Mute this room"
+                            </Toggle>
                         }.into_any()
                     }
                     Err(e) => view! { <p class="muted small">{e.message}</p> }.into_any(),
