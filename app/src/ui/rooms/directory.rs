@@ -5,7 +5,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use super::{frame::RoomsFrame, RoomsChanged};
-use crate::api::rooms::{room_directory, JoinRoom};
+use crate::{
+    api::rooms::{room_directory, JoinRoom},
+    ui::controls::Select,
+};
 
 const PAGE: i64 = 20;
 
@@ -31,6 +34,18 @@ fn Directory() -> impl IntoView {
     );
     let join = ServerAction::<JoinRoom>::new();
     let changed = RoomsChanged::get();
+    // Words typed into the server-rendered field before this page's code took over were never
+    // seen by a handler: search for them once it has.
+    let search_field = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(field) = search_field.get() {
+            let typed = field.value();
+            if !typed.is_empty() && typed != search.get_untracked() {
+                search.set(typed);
+                offset.set(0);
+            }
+        }
+    });
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(room)) = join.value().get() {
@@ -45,6 +60,7 @@ fn Directory() -> impl IntoView {
                 <label class="visually-hidden" for="directory-search">"Search rooms"</label>
                 <input
                     id="directory-search"
+                    node_ref=search_field
                     type="search"
                     placeholder="Search by name or description"
                     prop:value=move || search.get()
@@ -53,17 +69,13 @@ fn Directory() -> impl IntoView {
                         offset.set(0);
                     }
                 />
-                <label class="visually-hidden" for="directory-sort">"Sort"</label>
-                <select
-                    id="directory-sort"
-                    on:change=move |ev| {
-                        sort.set(event_target_value(&ev));
+                <Select id="directory-sort" label="Sort" hide_label=true
+                    options=vec![("members", "Most members"), ("newest", "Newest")]
+                    value=sort
+                    on_change=Callback::new(move |v| {
+                        sort.set(v);
                         offset.set(0);
-                    }
-                >
-                    <option value="members">"Most members"</option>
-                    <option value="newest">"Newest"</option>
-                </select>
+                    })/>
             </div>
             {move || {
                 join.value()
@@ -90,7 +102,7 @@ fn Directory() -> impl IntoView {
                                                 view! {
                                                     <li class="directory-room card">
                                                         <div>
-                                                            <h2>"#" {r.name.clone()}</h2>
+                                                            <h2><a href=format!("/rooms/{id}") class="directory-link">"# " {r.name.clone()}</a></h2>
                                                             <p class="muted">{r.description.clone()}</p>
                                                             <p class="small muted">
                                                                 {format!("{} member{}", r.participant_count,
@@ -125,7 +137,7 @@ fn Directory() -> impl IntoView {
                                         <button
                                             type="button"
                                             class="button button-ghost button-small"
-                                            disabled=shown >= total
+                                            disabled={shown >= total}
                                             on:click=move |_| offset.update(|o| *o += PAGE)
                                         >
                                             "Next"
