@@ -38,6 +38,11 @@ test("two people chat live; reactions, deletion and a reload agree", async ({ br
   await expect(ben.getByTestId("chat-status")).toHaveText("Live");
   await expect(ann.getByTestId("chat-status")).toHaveText("Live");
 
+  // Typing shows who is typing, by name, and clears a few seconds after they stop.
+  await ann.getByRole("textbox", { name: "Message", exact: true }).fill("Hel");
+  await expect(ben.getByTestId("typing")).toHaveText(`ann_${stamp} is typing…`);
+  await expect(ben.getByTestId("typing")).toHaveText("");
+
   // Enter sends; the other side sees it without reloading.
   await ann.getByRole("textbox", { name: "Message", exact: true }).fill("Hello **Ben**, see <b>this</b>");
   await ann.getByRole("textbox", { name: "Message", exact: true }).press("Enter");

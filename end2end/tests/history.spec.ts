@@ -46,9 +46,10 @@ test("a long room opens at the first unread message, pages on scroll and is sear
   const roomId = (await room.json()).id;
   expect((await request.post(`/api/v1/rooms/${roomId}/join`, { headers: as(benToken) })).ok()).toBe(true);
 
-  // 60 messages, 30 from each (the per-user send limit), in order.
+  // 60 messages, 30 from each (the per-user send limit), in order, taking turns so that every
+  // message has its own header (a group of one author would pack more into the view).
   for (let i = 1; i <= 60; i++) {
-    const token = i <= 30 ? annToken : benToken;
+    const token = i % 2 === 1 ? annToken : benToken;
     const body = i === 5 ? `number ${i} holds the needle${stamp}` : `number ${i}`;
     const sent = await request.post(`/api/v1/rooms/${roomId}/messages`, {
       headers: as(token),

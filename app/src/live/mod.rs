@@ -38,6 +38,10 @@ pub enum Connection {
 /// Someone typing, and when their notice expires (ms since the epoch).
 pub type Typing = Vec<(Uuid, f64)>;
 
+/// How long a typing notice shows after the last one arrived: the server relays one at most
+/// every 2 s while someone types, so this spans one missed notice and no more.
+pub const TYPING_SHOWN_MS: f64 = 4500.0;
+
 /// Every signal a live room view feeds.
 #[derive(Clone, Copy)]
 pub struct RoomSignals {
@@ -64,6 +68,8 @@ pub struct RoomState {
     pub members: RwSignal<u32>,
     /// The last change to the viewer's own membership.
     pub my_membership: RwSignal<Option<MemberChange>>,
+    /// Display names of the room's members, once the member list has loaded.
+    pub names: RwSignal<HashMap<Uuid, String>>,
 }
 
 impl RoomState {
@@ -73,6 +79,7 @@ impl RoomState {
             presence: RwSignal::new(HashMap::new()),
             members: RwSignal::new(0),
             my_membership: RwSignal::new(None),
+            names: RwSignal::new(HashMap::new()),
         }
     }
 }

@@ -304,7 +304,7 @@ impl LiveSession {
             ServerFrame::Error { .. } => self.resubscribe_waiting_later(),
             ServerFrame::Typing { room_id, user_id } => {
                 if let Some(signals) = self.room(room_id) {
-                    let until = js_sys::Date::now() + 5000.0;
+                    let until = js_sys::Date::now() + super::TYPING_SHOWN_MS;
                     signals.typing.update(|list| {
                         list.retain(|(u, _)| *u != user_id);
                         list.push((user_id, until));
@@ -354,6 +354,18 @@ impl LiveSession {
                 signals.my_membership.set(Some(*change));
             }
             return;
+        }
+        // Someone whose message arrived has stopped typing it.
+        if let RoomEvent::MessageCreated { message } = &event {
+            if let Some(sender) = &message.sender {
+                let sender = sender.id;
+                if signals
+                    .typing
+                    .with_untracked(|l| l.iter().any(|(u, _)| *u == sender))
+                {
+                    signals.typing.update(|l| l.retain(|(u, _)| *u != sender));
+                }
+            }
         }
         if let Some(Insert::Gap { after }) = signals.timeline.try_update(|t| t.apply(event)) {
             self.fill(room_id, after);

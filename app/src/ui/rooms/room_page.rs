@@ -20,7 +20,9 @@ use crate::{
         room::{Participant, Role, Room, RoomKind},
     },
     ui::{
+        avatar::Avatar,
         form::{action_error, Field, FormAlert},
+        icons::RoomMark,
         notifications::RoomNotifications,
         on_demand::on_demand,
         session::CurrentUser,
@@ -100,19 +102,12 @@ fn RoomDetails(room: Room, version: RwSignal<u32>) -> impl IntoView {
     });
     let query = use_query_map();
     let at = query.with_untracked(|q| q.get("at").and_then(|s| s.parse::<i64>().ok()));
-    let prefix = if direct {
-        "@"
-    } else if room.is_private {
-        "🔒 "
-    } else {
-        "#"
-    };
     view! {
         <Title text=room.name.clone()/>
         <section class="room">
             <header class="room-header">
                 <div>
-                    <h1 data-testid="room-name">{prefix} {room.name.clone()}</h1>
+                    <h1 data-testid="room-name"><RoomMark direct private=room.is_private/>" " {room.name.clone()}</h1>
                     <p class="muted">{room.description.clone()}</p>
                     <p class="small muted">
                         {format!("{} member{}", room.participant_count, if room.participant_count == 1 { "" } else { "s" })}
@@ -265,6 +260,16 @@ fn MembersPanel(
     );
     let me = CurrentUser::get();
     let error = action_error(moderate);
+    // The conversation names who is typing from this list.
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = members.get() {
+            state.names.set(
+                list.iter()
+                    .map(|p| (p.user.id, p.user.display_name.clone()))
+                    .collect(),
+            );
+        }
+    });
     view! {
         <section class="card panel">
             <h2>"Members"</h2>
@@ -315,8 +320,12 @@ fn MemberRow(
     };
     view! {
         <li class="member" data-status=move || status().as_str()>
-            <span class="presence-dot" data-status=move || status().as_str()
-                role="img" aria-label=move || status().label() title=move || status().label()></span>
+            <span class="avatar-status">
+                <Avatar username=p.user.username.clone() name=p.user.display_name.clone()
+                    url=p.user.avatar_url.clone() size=28/>
+                <span class="presence-dot" data-status=move || status().as_str()
+                    role="img" aria-label=move || status().label() title=move || status().label()></span>
+            </span>
             <a href=format!("/u/{}", p.user.username) class="member-name">{p.user.display_name.clone()}</a>
             {(!direct && p.role != Role::Member).then(|| view! { <span class="badge">{p.role.as_str()}</span> })}
             <span class="member-actions">

@@ -66,6 +66,25 @@ pub fn time_of(at: DateTime<Utc>) -> String {
     }
 }
 
+/// The full date and time of `at` in the reader's zone and locale, for a timestamp's tooltip.
+pub fn full_time_of(at: DateTime<Utc>) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+            at.timestamp_millis() as f64
+        ));
+        let options = js_sys::Object::new();
+        for (name, value) in [("dateStyle", "full"), ("timeStyle", "medium")] {
+            let _ = js_sys::Reflect::set(&options, &name.into(), &value.into());
+        }
+        String::from(date.to_locale_string("default", &options))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        at.format("%A, %-d %B %Y at %H:%M:%S UTC").to_string()
+    }
+}
+
 #[cfg(feature = "hydrate")]
 fn key_of(date: &js_sys::Date) -> u32 {
     date.get_full_year() * 10_000 + (date.get_month() + 1) * 100 + date.get_date()

@@ -10,6 +10,7 @@ mod message_item;
 mod rows;
 #[cfg(feature = "hydrate")]
 mod scroll;
+mod typing;
 
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -100,8 +101,12 @@ fn Conversation(
     let draft = RwSignal::new(String::new());
 
     let live = Live::get();
-    live.join(room, signals);
-    on_cleanup(move || live.leave(room));
+    // A preview (a public room the viewer has not joined) is read-only: the server streams a
+    // room's events to its members only, so there is no socket subscription to wait for.
+    if member {
+        live.join(room, signals);
+        on_cleanup(move || live.leave(room));
+    }
 
     // Sends written before a reload (perhaps offline) and never confirmed go out again.
     if let Some(me) = me {
@@ -200,18 +205,15 @@ fn Conversation(
     // Open where it matters: the search hit, else the unread divider, else the newest message.
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
-        scroll::after_render(move || {
-            let Some(el) = list.get_untracked() else {
-                return;
-            };
+        scroll::after_layout(list, move |el| {
             match (at, unread_from.get_untracked()) {
                 (Some(seq), _) => message_item::scroll_to_seq(seq),
-                (None, Some(_)) => scroll::to_divider(&el),
-                _ => scroll::to_bottom(&el),
+                (None, Some(_)) => scroll::to_divider(el),
+                _ => scroll::to_bottom(el),
             }
-            at_bottom.set(scroll::metrics(&el).below() < 48);
+            at_bottom.set(scroll::metrics(el).below() < 48);
             // A short first page may not fill the list: nothing to scroll, so load now.
-            if !scroll::overflows(&el) {
+            if !scroll::overflows(el) {
                 load(true);
             }
         });
@@ -323,17 +325,16 @@ fn Conversation(
         highlight: at,
     };
 
+    #[cfg(feature = "hydrate")]
+    typing::expire(signals.typing);
+    let names = state.names;
     let typing_line = move || {
         let now = js_now();
-        let n = signals
-            .typing
-            .with(|list| list.iter().filter(|(_, until)| *until > now).count());
+        let typing_now = signals.typing.with(|list| {
+            names.with(|names| timeline.with(|t| typing::typing_names(list, now, me, names, t)))
+        });
         // None rather than "": an empty text node cannot be hydrated.
-        match n {
-            0 => None,
-            1 => Some("Someone is typing…".to_owned()),
-            n => Some(format!("{n} people are typing…")),
-        }
+        typing::line(&typing_now)
     };
     let list_rows = move || {
         let unread = unread_from.get();
@@ -343,10 +344,20 @@ fn Conversation(
 
     view! {
         <div class="chat">
-            <ConnectionStatus
-                connection=signals.connection
-                retry=Callback::new(move |()| live.retry_now())
-            />
+            {if member {
+                view! {
+                    <ConnectionStatus
+                        connection=signals.connection
+                        retry=Callback::new(move |()| live.retry_now())
+                    />
+                }.into_any()
+            } else {
+                view! {
+                    <p class="chat-status small" data-testid="room-preview" role="status">
+                        "You are previewing this room. Join it to send messages and to see new ones as they arrive."
+                    </p>
+                }.into_any()
+            }}
             <div class="messages-frame">
                 <ol class="messages" data-testid="messages" node_ref=list on:scroll=on_scroll
                     aria-label="Message history">
@@ -368,7 +379,7 @@ fn Conversation(
                                     <span>"New messages"</span>
                                 </li>
                             }.into_any(),
-                            Row::Message(m) => view! { <MessageItem m=*m ctx/> }.into_any(),
+                            Row::Message(m, continued) => view! { <MessageItem m=*m continued ctx/> }.into_any(),
                         }}
                     </For>
                     {move || timeline.with(|t| t.has_newer() && !t.follows).then(|| view! {
@@ -399,7 +410,7 @@ fn Conversation(
             </div>
             // Screen readers hear new messages without the whole list being a live region.
             <p class="visually-hidden" aria-live="polite">{move || announce(timeline, me)}</p>
-            <p class="typing-line small muted">{typing_line}</p>
+            <p class="typing-line small muted" data-testid="typing">{typing_line}</p>
             {member.then(|| view! {
                 <Composer
                     draft

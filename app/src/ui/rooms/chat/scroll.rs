@@ -85,6 +85,34 @@ pub fn after_render(f: impl FnOnce() + 'static) {
     request_animation_frame(f);
 }
 
+/// Runs `f` with the list once it is on screen with a size: the conversation's effects can
+/// run while the surrounding page is still suspended and the list not yet laid out (height 0),
+/// when neither its overflow nor the divider's position means anything. Gives up after about
+/// ten seconds of frames (a list that never shows needs no scrolling).
+pub fn after_layout(
+    list: leptos::prelude::NodeRef<leptos::html::Ol>,
+    f: impl FnOnce(&Element) + 'static,
+) {
+    fn attempt(
+        list: leptos::prelude::NodeRef<leptos::html::Ol>,
+        f: Box<dyn FnOnce(&Element)>,
+        frames_left: u32,
+    ) {
+        request_animation_frame(move || {
+            use leptos::prelude::GetUntracked;
+            let Some(el) = list.get_untracked() else {
+                return;
+            };
+            if el.is_connected() && el.client_height() > 0 {
+                f(&el);
+            } else if frames_left > 0 {
+                attempt(list, f, frames_left - 1);
+            }
+        });
+    }
+    attempt(list, Box::new(f), 600);
+}
+
 fn document_element(id: &str) -> Option<Element> {
     leptos::prelude::document().get_element_by_id(id)
 }
