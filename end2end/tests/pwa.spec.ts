@@ -8,6 +8,8 @@ import { APIRequestContext, expect, Page, test } from "@playwright/test";
 // shell works offline, built files are cached for good and sent compressed, and a new build is
 // offered as "a new version is ready" instead of being mixed into a running page.
 
+test.use({ serviceWorkers: "allow" });
+
 const IMMUTABLE = "public, max-age=31536000, immutable";
 // The main module and its JS glue; a page's own WASM chunks are preloaded the same way.
 const MAIN_WASM = 'link[rel=preload][as="fetch"][href^="/pkg/parley."]';
