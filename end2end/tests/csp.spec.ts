@@ -73,6 +73,11 @@ async function visit(page: Page, path: string) {
   expect(policy, `${path} has a policy`).toContain("script-src 'self'");
   expect(policy).not.toMatch(/script-src[^;]*unsafe-inline/);
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  // No page shows program text (a view macro that swallowed code printed it once).
+  const text = await page.locator("body").innerText();
+  for (const fragment of ["move |", "=>", ".update(", "on:click"]) {
+    expect(text, `${path} shows program text`).not.toContain(fragment);
+  }
 }
 
 test("no page raises a CSP violation", async ({ page }) => {

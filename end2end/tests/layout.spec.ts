@@ -23,6 +23,11 @@ async function setUp(request: APIRequestContext): Promise<string[]> {
     expect(made.status()).toBe(201);
     ids.push((await made.json()).id);
   }
+  const said = await request.post(`/api/v1/rooms/${ids[0]}/messages`, {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { body: "Welcome to the layout room" },
+  });
+  expect(said.status()).toBe(201);
   return ids;
 }
 
@@ -113,4 +118,11 @@ test("the main pages have no serious accessibility violations", async ({ page })
   // Colours change with a short transition; scanning mid-way would measure blends.
   await page.waitForFunction(() => document.getAnimations().length === 0);
   await expectAccessible(page, "room (dark)");
+  // The message toolbar as the keyboard shows it, and the account menu open.
+  await page.getByTestId("messages").locator("li.message").first().getByRole("button", { name: "Reply" }).focus();
+  await expect(page.getByRole("toolbar", { name: "Message actions" }).first()).toBeVisible();
+  await page.getByTestId("account-name").click();
+  await expect(page.getByRole("menu")).toBeVisible();
+  await page.waitForFunction(() => document.getAnimations().length === 0);
+  await expectAccessible(page, "room with toolbar and menu (dark)");
 });

@@ -372,10 +372,10 @@ fn Conversation(
                     <For each=list_rows key=Row::key let:row>
                         {match row {
                             Row::Day(day) => view! {
-                                <li class="day-separator" role="separator"><span>{day.label}</span></li>
+                                <li class="day-separator"><span>{day.label}</span></li>
                             }.into_any(),
                             Row::Unread => view! {
-                                <li class="unread-divider" role="separator" data-testid="unread-divider">
+                                <li class="unread-divider" data-testid="unread-divider">
                                     <span>"New messages"</span>
                                 </li>
                             }.into_any(),
