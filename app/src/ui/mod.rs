@@ -7,7 +7,6 @@ pub mod controls;
 pub mod form;
 pub mod icons;
 pub mod layout;
-pub mod menu;
 pub mod notifications;
 pub mod now;
 pub mod on_demand;

@@ -18,6 +18,7 @@ use crate::{
     ui::{
         form::{action_error, Field, FormAlert},
         notifications::NotificationSettings,
+        on_demand::on_demand,
         session::{CurrentUser, RequireAuth},
     },
 };
@@ -26,6 +27,8 @@ use crate::{
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let current = CurrentUser::get();
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
     view! {
         <Title text="Settings"/>
         <RequireAuth>
@@ -33,11 +36,19 @@ pub fn SettingsPage() -> impl IntoView {
                 <h1>"Settings"</h1>
                 {move || current.user().map(|user| view! { <AccountForm user/> })}
                 <PasswordForm/>
-                <NotificationSettings/>
+                {move || mounted.get().then(|| on_demand(notification_settings))}
                 <SessionsPanel/>
             </section>
         </RequireAuth>
     }
+}
+
+/// The notification preferences, whose code (and the controls') is fetched once the page is
+/// up: they sit below the fold and load their data in the browser anyway, and keeping them out
+/// of the first load keeps this page within the first-load budget.
+#[wasm_split_helpers::wasm_split(parley_notification_settings, fallible)]
+fn notification_settings() -> Result<AnyView, wasm_split_helpers::SplitLoaderError> {
+    Ok(view! { <NotificationSettings/> }.into_any())
 }
 
 #[component]

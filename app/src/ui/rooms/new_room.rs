@@ -8,10 +8,7 @@ use super::{frame::RoomsFrame, RoomsChanged};
 use crate::{
     api::rooms::CreateRoom,
     model::{room, validation},
-    ui::{
-        controls::Checkbox,
-        form::{action_error, Field, FormAlert},
-    },
+    ui::form::{action_error, Field, FormAlert},
 };
 
 /// The creation page.
@@ -65,9 +62,13 @@ fn NewRoomForm() -> impl IntoView {
                     validate=validation::room_name/>
                 <Field name="description" label="Description" value=description server_error=error
                     submitted multiline=true validate=|v| validation::text_max(v, 1000)/>
-                <Checkbox id="room-private" checked=private on_change=Callback::new(move |on| private.set(on))>
-                    "Private: only invited people can find and join it"
-                </Checkbox>
+                // The styled checkbox's markup rather than the `Checkbox` component, whose
+                // generic code would count against every page's first load.
+                <label class="check">
+                    <input type="checkbox" class="check-input" prop:checked=move || private.get()
+                        on:change=move |ev| private.set(event_target_checked(&ev))/>
+                    <span>"Private: only invited people can find and join it"</span>
+                </label>
                 <div class="form-actions">
                     <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
                         "Create room"

@@ -12,8 +12,8 @@ use crate::{
         validation,
     },
     ui::{
-        controls::Checkbox,
         form::{action_error, Field, FormAlert},
+        on_demand::on_demand,
     },
 };
 
@@ -22,18 +22,30 @@ use crate::{
 pub fn RoomSettingsPage() -> impl IntoView {
     let id = room_id_param();
     let room = Resource::new(move || id.get(), load_room);
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
     view! {
         <Title text="Room settings"/>
         <RoomsFrame>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || room.get().map(|r| match r {
-                    Ok(room) if room.my_role >= Some(Role::Admin) => view! { <SettingsForm room/> }.into_any(),
+                    Ok(room) if room.my_role >= Some(Role::Admin) => {
+                        let form = mounted.get().then(|| on_demand(move || settings_form(room.clone())));
+                        view! { {form} }.into_any()
+                    }
                     Ok(_) => view! { <p class="alert alert-error" role="alert">"Only admins can change this room."</p> }.into_any(),
                     Err(e) => view! { <p class="alert alert-error" role="alert">{e.message}</p> }.into_any(),
                 })}
             </Suspense>
         </RoomsFrame>
     }
+}
+
+/// The form, whose code is fetched once the page is up: this admin page would otherwise go
+/// over the first-load budget.
+#[wasm_split_helpers::wasm_split(parley_room_settings_form, fallible)]
+fn settings_form(room: Room) -> Result<AnyView, wasm_split_helpers::SplitLoaderError> {
+    Ok(view! { <SettingsForm room/> }.into_any())
 }
 
 #[component]
@@ -125,14 +137,18 @@ fn SettingsForm(room: Room) -> impl IntoView {
                     <Field name="slow_mode_seconds" label="Slow mode (seconds)" kind="number" value=slow
                         server_error=shown_error submitted/>
                 </div>
-                <Checkbox id="room-admins-only" checked=admins_only
-                    on_change=Callback::new(move |on| admins_only.set(on))>
-                    "Announcement room: only admins can post"
-                </Checkbox>
-                <Checkbox id="room-editing" checked=editing
-                    on_change=Callback::new(move |on| editing.set(on))>
-                    "Members can edit their messages"
-                </Checkbox>
+                // The styled checkbox's markup rather than the `Checkbox` component: this page
+                // is at the first-load budget, and the component's generic code is not.
+                <label class="check">
+                    <input type="checkbox" class="check-input" prop:checked=move || admins_only.get()
+                        on:change=move |ev| admins_only.set(event_target_checked(&ev))/>
+                    <span>"Announcement room: only admins can post"</span>
+                </label>
+                <label class="check">
+                    <input type="checkbox" class="check-input" prop:checked=move || editing.get()
+                        on:change=move |ev| editing.set(event_target_checked(&ev))/>
+                    <span>"Members can edit their messages"</span>
+                </label>
                 <div class="form-actions">
                     <button type="submit" class="button button-primary" disabled=move || save.pending().get()>"Save"</button>
                     <Show when=move || matches!(save.value().get(), Some(Ok(_)))>
