@@ -34,6 +34,8 @@ test("two people chat live; reactions, deletion and a reload agree", async ({ br
 
   await ben.goto(roomUrl);
   await expect(ben.locator("body")).toHaveAttribute("data-hydrated", "true");
+  // The preview comes with the room's own code: once it shows, Join has its handler.
+  await expect(ben.getByTestId("room-preview")).toBeVisible();
   await ben.getByRole("button", { name: "Join room" }).click();
   await expect(ben.getByTestId("chat-status")).toHaveText("Live");
   await expect(ann.getByTestId("chat-status")).toHaveText("Live");

@@ -64,10 +64,26 @@ pub fn Field(
     });
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
+    let line = NodeRef::<leptos::html::Input>::new();
+    let area = NodeRef::<leptos::html::Textarea>::new();
+    // Text typed into the server-rendered field before this page's code took over reached no
+    // handler: adopt it once the code runs, so a slow first load loses no keystrokes.
+    Effect::new(move |_| {
+        let typed = line
+            .get()
+            .map(|el| el.value())
+            .or_else(|| area.get().map(|el| el.value()));
+        if let Some(typed) = typed {
+            if !typed.is_empty() && typed != value.get_untracked() {
+                value.set(typed);
+            }
+        }
+    });
     let input = if multiline {
         view! {
             <textarea
                 id=id.clone()
+                node_ref=area
                 name=name
                 rows="4"
                 prop:value=move || value.get()
@@ -82,6 +98,7 @@ pub fn Field(
         view! {
             <input
                 id=id.clone()
+                node_ref=line
                 name=name
                 type=kind
                 autocomplete=autocomplete
