@@ -8,6 +8,18 @@ use crate::model::error::ErrorDetail;
 /// A rule from `model::validation`, applied to the current value.
 pub type Validator = fn(&str) -> Result<(), String>;
 
+/// Puts into `value` what was typed into a server-rendered field before the page's code took
+/// over (no handler saw those keystrokes), once `typed` can read the hydrated field.
+pub fn adopt_typed(value: RwSignal<String>, typed: impl Fn() -> Option<String> + 'static) {
+    Effect::new(move |_| {
+        if let Some(typed) = typed() {
+            if !typed.is_empty() && typed != value.get_untracked() {
+                value.set(typed);
+            }
+        }
+    });
+}
+
 /// A labelled input bound to `value`. Its own rule shows once the field was touched (or the
 /// form submitted); a server error for `name` shows until the value changes.
 #[component]
@@ -66,18 +78,10 @@ pub fn Field(
     let error_id = format!("{id}-error");
     let line = NodeRef::<leptos::html::Input>::new();
     let area = NodeRef::<leptos::html::Textarea>::new();
-    // Text typed into the server-rendered field before this page's code took over reached no
-    // handler: adopt it once the code runs, so a slow first load loses no keystrokes.
-    Effect::new(move |_| {
-        let typed = line
-            .get()
+    adopt_typed(value, move || {
+        line.get()
             .map(|el| el.value())
-            .or_else(|| area.get().map(|el| el.value()));
-        if let Some(typed) = typed {
-            if !typed.is_empty() && typed != value.get_untracked() {
-                value.set(typed);
-            }
-        }
+            .or_else(|| area.get().map(|el| el.value()))
     });
     let input = if multiline {
         view! {

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_navigate;
 use super::{frame::RoomsFrame, RoomsChanged};
 use crate::{
     api::rooms::{room_directory, JoinRoom},
-    ui::controls::Select,
+    ui::{controls::Select, form::adopt_typed},
 };
 
 const PAGE: i64 = 20;
@@ -34,18 +34,9 @@ fn Directory() -> impl IntoView {
     );
     let join = ServerAction::<JoinRoom>::new();
     let changed = RoomsChanged::get();
-    // Words typed into the server-rendered field before this page's code took over were never
-    // seen by a handler: search for them once it has.
+    // The offset is still 0 when this runs, so only the words need adopting.
     let search_field = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move |_| {
-        if let Some(field) = search_field.get() {
-            let typed = field.value();
-            if !typed.is_empty() && typed != search.get_untracked() {
-                search.set(typed);
-                offset.set(0);
-            }
-        }
-    });
+    adopt_typed(search, move || search_field.get().map(|f| f.value()));
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(room)) = join.value().get() {
