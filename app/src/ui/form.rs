@@ -8,6 +8,17 @@ use crate::model::error::ErrorDetail;
 /// A rule from `model::validation`, applied to the current value.
 pub type Validator = fn(&str) -> Result<(), String>;
 
+/// False in the server-rendered page and until this part of the page has hydrated, then true.
+///
+/// Submit buttons stay disabled until then: a form submitted before its handler is attached
+/// would be sent by the browser itself, as a GET that puts the fields (a password, too) into
+/// the URL and reloads the page without them.
+pub fn hydrated() -> Signal<bool> {
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
+    ready.into()
+}
+
 /// Puts into `value` what was typed into a server-rendered field before the page's code took
 /// over (no handler saw those keystrokes), once `typed` can read the hydrated field.
 pub fn adopt_typed(value: RwSignal<String>, typed: impl Fn() -> Option<String> + 'static) {

@@ -12,7 +12,7 @@ use crate::{
     },
     ui::{
         avatar::Avatar,
-        form::{action_error, Field, FormAlert},
+        form::{action_error, hydrated, Field, FormAlert},
         now::utc_now,
         session::{CurrentUser, RequireAuth},
     },
@@ -85,6 +85,7 @@ fn ProfileForm(initial: Profile) -> impl IntoView {
     let birth_date = RwSignal::new(initial.birth_date.map(iso_date).unwrap_or_default());
     let submitted = RwSignal::new(false);
     let action = ServerAction::<SaveProfile>::new();
+    let ready = hydrated();
     let error = action_error(action);
     let saved = move || matches!(action.value().get(), Some(Ok(_)));
 
@@ -148,7 +149,7 @@ fn ProfileForm(initial: Profile) -> impl IntoView {
             </div>
             <div class="form-actions">
                 <button type="submit" class="button button-primary"
-                    disabled=move || action.pending().get()>
+                    disabled=move || !ready.get() || action.pending().get()>
                     {move || if action.pending().get() { "Saving…" } else { "Save profile" }}
                 </button>
                 <Show when=saved>

@@ -16,7 +16,7 @@ use crate::{
         validation,
     },
     ui::{
-        form::{action_error, Field, FormAlert},
+        form::{action_error, hydrated, Field, FormAlert},
         notifications::NotificationSettings,
         on_demand::on_demand,
         session::{CurrentUser, RequireAuth},
@@ -61,6 +61,7 @@ fn AccountForm(user: User) -> impl IntoView {
     let current_password = RwSignal::new(String::new());
     let submitted = RwSignal::new(false);
     let action = ServerAction::<SaveAccount>::new();
+    let ready = hydrated();
     let error = action_error(action);
     let email_changed = {
         let original = original_email.clone();
@@ -103,7 +104,7 @@ fn AccountForm(user: User) -> impl IntoView {
                     autocomplete="current-password"/>
             </Show>
             <div class="form-actions">
-                <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
+                <button type="submit" class="button button-primary" disabled=move || !ready.get() || action.pending().get()>
                     "Save account"
                 </button>
                 <Show when=move || matches!(action.value().get(), Some(Ok(_)))>
@@ -120,6 +121,7 @@ fn PasswordForm() -> impl IntoView {
     let new_password = RwSignal::new(String::new());
     let submitted = RwSignal::new(false);
     let action = ServerAction::<ChangePassword>::new();
+    let ready = hydrated();
     let error = action_error(action);
     Effect::new(move |_| {
         if let Some(Ok(())) = action.value().get() {
@@ -153,7 +155,7 @@ fn PasswordForm() -> impl IntoView {
                     autocomplete="new-password"/>
             </div>
             <div class="form-actions">
-                <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
+                <button type="submit" class="button button-primary" disabled=move || !ready.get() || action.pending().get()>
                     "Change password"
                 </button>
                 <Show when=move || matches!(action.value().get(), Some(Ok(())))>

@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::{
     api::auth::SignIn,
     ui::{
-        form::{action_error, Field, FormAlert},
+        form::{action_error, hydrated, Field, FormAlert},
         session::{encode_query_value, safe_next, CurrentUser},
     },
 };
@@ -22,6 +22,7 @@ pub fn SignInPage() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let submitted = RwSignal::new(false);
     let action = ServerAction::<SignIn>::new();
+    let ready = hydrated();
     let error = action_error(action);
 
     let navigate = use_navigate();
@@ -81,7 +82,7 @@ pub fn SignInPage() -> impl IntoView {
                     <button
                         type="submit"
                         class="button button-primary button-block"
-                        disabled=move || action.pending().get()
+                        disabled=move || !ready.get() || action.pending().get()
                     >
                         {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>

@@ -8,7 +8,7 @@ use crate::{
     api::auth::SignUp,
     model::validation,
     ui::{
-        form::{action_error, Field, FormAlert},
+        form::{action_error, hydrated, Field, FormAlert},
         session::{encode_query_value, safe_next, CurrentUser},
     },
 };
@@ -25,6 +25,7 @@ pub fn SignUpPage() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let submitted = RwSignal::new(false);
     let action = ServerAction::<SignUp>::new();
+    let ready = hydrated();
     let error = action_error(action);
 
     let navigate = use_navigate();
@@ -106,7 +107,7 @@ pub fn SignUpPage() -> impl IntoView {
                     <button
                         type="submit"
                         class="button button-primary button-block"
-                        disabled=move || action.pending().get()
+                        disabled=move || !ready.get() || action.pending().get()
                     >
                         {move || {
                             if action.pending().get() { "Creating account…" } else { "Create account" }

@@ -8,7 +8,7 @@ use super::{frame::RoomsFrame, RoomsChanged};
 use crate::{
     api::rooms::CreateRoom,
     model::{room, validation},
-    ui::form::{action_error, Field, FormAlert},
+    ui::form::{action_error, hydrated, Field, FormAlert},
 };
 
 /// The creation page.
@@ -29,6 +29,7 @@ fn NewRoomForm() -> impl IntoView {
     let private = RwSignal::new(false);
     let submitted = RwSignal::new(false);
     let action = ServerAction::<CreateRoom>::new();
+    let ready = hydrated();
     let error = action_error(action);
     let changed = RoomsChanged::get();
     let navigate = use_navigate();
@@ -70,7 +71,7 @@ fn NewRoomForm() -> impl IntoView {
                     <span>"Private: only invited people can find and join it"</span>
                 </label>
                 <div class="form-actions">
-                    <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
+                    <button type="submit" class="button button-primary" disabled=move || !ready.get() || action.pending().get()>
                         "Create room"
                     </button>
                 </div>

@@ -21,7 +21,7 @@ use crate::{
     },
     ui::{
         avatar::Avatar,
-        form::{action_error, Field, FormAlert},
+        form::{action_error, hydrated, Field, FormAlert},
         icons::RoomMark,
         notifications::RoomNotifications,
         on_demand::on_demand,
@@ -189,6 +189,7 @@ fn room_body(body: RoomBody) -> Result<AnyView, wasm_split_helpers::SplitLoaderE
 fn InvitePanel(room: Uuid, admin: bool) -> impl IntoView {
     let who = RwSignal::new(String::new());
     let invite = ServerAction::<InviteToRoom>::new();
+    let ready = hydrated();
     let error = action_error(invite);
     let link = ServerAction::<CreateInviteLink>::new();
     Effect::new(move |_| {
@@ -213,7 +214,8 @@ fn InvitePanel(room: Uuid, admin: bool) -> impl IntoView {
                 <FormAlert error/>
                 <Field name="user" label="Username or email" value=who server_error=error
                     submitted=Signal::derive(|| false)/>
-                <button type="submit" class="button button-primary button-small">"Invite"</button>
+                <button type="submit" class="button button-primary button-small"
+                    disabled=move || !ready.get() || invite.pending().get()>"Invite"</button>
                 {move || {
                     invite.value().get().and_then(|r| r.ok()).map(|inv| view! {
                         <p class="form-success" role="status">
