@@ -68,7 +68,19 @@ test.describe.serial("accounts", () => {
     await page.reload();
     await expect(page.getByTestId("account-name")).toHaveText(user.displayName);
 
-    // The account menu opens from the name and offers the profile.
+    // The account menu opens from the name; Escape and a click elsewhere close it, and
+    // Escape gives the focus back to the trigger.
+    const menu = page.getByRole("menu");
+    await page.getByTestId("account-name").click();
+    await expect(menu).toBeVisible();
+    await page.keyboard.press("Escape");
+    await expect(menu).toBeHidden();
+    await expect(page.locator("summary.account-trigger")).toBeFocused();
+    await page.getByTestId("account-name").click();
+    await expect(menu).toBeVisible();
+    await page.locator("main").click({ position: { x: 5, y: 5 } });
+    await expect(menu).toBeHidden();
+    // It offers the profile.
     await page.getByTestId("account-name").click();
     await page.getByRole("menuitem", { name: "Profile" }).click();
     await expect(page).toHaveURL(/\/profile$/);

@@ -64,8 +64,20 @@ fn AccountMenu() -> impl IntoView {
                                 <Bell/>
                                 // A native disclosure: opens and closes by click, Enter and
                                 // Space without code of its own (a scripted menu cost the first
-                                // load about 10 KB); choosing an item closes it.
-                                <details class="menu" node_ref=menu>
+                                // load about 10 KB). Choosing an item, Escape, and focus or a
+                                // click going elsewhere close it.
+                                <details class="menu" node_ref=menu
+                                    on:keydown=move |ev| {
+                                        if ev.key() == "Escape" && menu.get_untracked().is_some_and(|d| d.open()) {
+                                            close_menu();
+                                            focus_trigger(menu);
+                                        }
+                                    }
+                                    on:focusout=move |ev| {
+                                        if !focus_stays_in(menu, &ev) {
+                                            close_menu();
+                                        }
+                                    }>
                                     <summary class="menu-trigger account-trigger" aria-label=format!("Account: {name}")>
                                         <Avatar username=user.username.clone() name=name.clone() size=28/>
                                         <span class="account-name" data-testid="account-name">{name.clone()}</span>
@@ -96,6 +108,29 @@ fn AccountMenu() -> impl IntoView {
                     })
             }}
         </Transition>
+    }
+}
+
+/// Whether focus moves to another element inside the menu (from the trigger to an item).
+fn focus_stays_in(menu: NodeRef<leptos::html::Details>, ev: &leptos::ev::FocusEvent) -> bool {
+    use wasm_bindgen::JsCast;
+    let next = ev
+        .related_target()
+        .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+    match (menu.get_untracked(), next) {
+        (Some(details), Some(next)) => details.contains(Some(&next)),
+        _ => false,
+    }
+}
+
+/// Gives the focus back to the menu's trigger.
+fn focus_trigger(menu: NodeRef<leptos::html::Details>) {
+    use wasm_bindgen::JsCast;
+    let summary = menu
+        .get_untracked()
+        .and_then(|d| d.query_selector("summary").ok().flatten());
+    if let Some(summary) = summary.and_then(|s| s.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = summary.focus();
     }
 }
 
