@@ -9,8 +9,10 @@ use crate::model::{
     message::{ConversationStart, Message, Reaction, SearchHit},
 };
 
-/// Messages per history page in the room view.
-pub const PAGE: i64 = 50;
+/// Messages per history page the room view loads while scrolling. A page renders in one task:
+/// 50 rows took about 60 ms in a release build (docs/benchmarks.md, "UI performance"), 25 stay
+/// within a frame's budget.
+pub const PAGE: i64 = 25;
 
 #[cfg(feature = "ssr")]
 use super::context::{fail, require_caller, services};
@@ -29,7 +31,7 @@ pub async fn open_conversation(
         .map_err(fail)
 }
 
-/// A page of up to 50 messages before `before` or after `after`, in seq order.
+/// A page of up to [`PAGE`] messages before `before` or after `after`, in seq order.
 #[server(prefix = "/rpc", output = Json)]
 pub async fn room_history(
     room: Uuid,

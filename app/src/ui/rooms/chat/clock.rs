@@ -26,16 +26,7 @@ pub fn day_of(at: DateTime<Utc>) -> Day {
         } else if key == key_of(&yesterday) {
             "Yesterday".to_owned()
         } else {
-            let options = js_sys::Object::new();
-            for (name, value) in [
-                ("weekday", "long"),
-                ("year", "numeric"),
-                ("month", "long"),
-                ("day", "numeric"),
-            ] {
-                let _ = js_sys::Reflect::set(&options, &name.into(), &value.into());
-            }
-            String::from(date.to_locale_date_string("default", &options))
+            DAY_FORMAT.with(|f| format_with(f, &date))
         };
         Day { key, label }
     }
@@ -73,16 +64,41 @@ pub fn full_time_of(at: DateTime<Utc>) -> String {
         let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
             at.timestamp_millis() as f64
         ));
-        let options = js_sys::Object::new();
-        for (name, value) in [("dateStyle", "full"), ("timeStyle", "medium")] {
-            let _ = js_sys::Reflect::set(&options, &name.into(), &value.into());
-        }
-        String::from(date.to_locale_string("default", &options))
+        FULL_FORMAT.with(|f| format_with(f, &date))
     }
     #[cfg(not(feature = "hydrate"))]
     {
         at.format("%A, %-d %B %Y at %H:%M:%S UTC").to_string()
     }
+}
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    // Built once: `toLocale…String` builds a formatter on every call, which made the tooltips
+    // and day labels a visible part of rendering a page of messages.
+    static DAY_FORMAT: js_sys::Function =
+        formatter(&[("weekday", "long"), ("year", "numeric"), ("month", "long"), ("day", "numeric")]);
+    static FULL_FORMAT: js_sys::Function = formatter(&[("dateStyle", "full"), ("timeStyle", "medium")]);
+}
+
+/// The bound `format` of an `Intl.DateTimeFormat` for the reader's locale with `options`.
+#[cfg(feature = "hydrate")]
+fn formatter(options: &[(&str, &str)]) -> js_sys::Function {
+    let object = js_sys::Object::new();
+    for (name, value) in options {
+        let _ = js_sys::Reflect::set(&object, &(*name).into(), &(*value).into());
+    }
+    js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &object).format()
+}
+
+/// `date` as `format` says.
+#[cfg(feature = "hydrate")]
+fn format_with(format: &js_sys::Function, date: &js_sys::Date) -> String {
+    format
+        .call1(&wasm_bindgen::JsValue::UNDEFINED, date)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
 }
 
 #[cfg(feature = "hydrate")]

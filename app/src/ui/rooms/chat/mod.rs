@@ -94,6 +94,7 @@ fn Conversation(
             .filter(|read| *read < start.last_seq)
             .map(|read| read + 1),
     );
+    crate::ui::icons::ensure_message_sprite();
     let list = NodeRef::<leptos::html::Ol>::new();
     let at_bottom = RwSignal::new(true);
     let loading = RwSignal::new(false);
