@@ -9,10 +9,10 @@ use crate::model::{
     message::{ConversationStart, Message, Reaction, SearchHit},
 };
 
-/// Messages per history page the room view loads while scrolling. A page renders in one task:
-/// 50 rows took about 60 ms in a release build (docs/benchmarks.md, "UI performance"), 25 stay
-/// within a frame's budget.
-pub const PAGE: i64 = 25;
+/// Messages per history page the room view loads while scrolling. Most of what a page costs
+/// the browser is restyling and laying out the whole window, not the new rows, so smaller
+/// pages only made more long tasks (docs/benchmarks.md, "UI performance").
+pub const PAGE: i64 = 50;
 
 #[cfg(feature = "ssr")]
 use super::context::{fail, require_caller, services};
