@@ -12,6 +12,7 @@ use crate::{
         validation,
     },
     ui::{
+        controls::Checkbox,
         form::{action_error, Field, FormAlert},
         on_demand::on_demand,
     },
@@ -137,18 +138,14 @@ fn SettingsForm(room: Room) -> impl IntoView {
                     <Field name="slow_mode_seconds" label="Slow mode (seconds)" kind="number" value=slow
                         server_error=shown_error submitted/>
                 </div>
-                // The styled checkbox's markup rather than the `Checkbox` component: this page
-                // is at the first-load budget, and the component's generic code is not.
-                <label class="check">
-                    <input type="checkbox" class="check-input" prop:checked=move || admins_only.get()
-                        on:change=move |ev| admins_only.set(event_target_checked(&ev))/>
-                    <span>"Announcement room: only admins can post"</span>
-                </label>
-                <label class="check">
-                    <input type="checkbox" class="check-input" prop:checked=move || editing.get()
-                        on:change=move |ev| editing.set(event_target_checked(&ev))/>
-                    <span>"Members can edit their messages"</span>
-                </label>
+                <Checkbox id="room-admins-only" checked=admins_only
+                    on_change=Callback::new(move |on| admins_only.set(on))>
+                    "Announcement room: only admins can post"
+                </Checkbox>
+                <Checkbox id="room-editing" checked=editing
+                    on_change=Callback::new(move |on| editing.set(on))>
+                    "Members can edit their messages"
+                </Checkbox>
                 <div class="form-actions">
                     <button type="submit" class="button button-primary" disabled=move || save.pending().get()>"Save"</button>
                     <Show when=move || matches!(save.value().get(), Some(Ok(_)))>
